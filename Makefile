@@ -1,0 +1,51 @@
+# Two commands for a new user: `make run` and `make test`. Each installs what it needs first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY_STAMP  := $(VENV)/.installed
+NPM_STAMP := contracts/node_modules/.installed
+
+.PHONY: run test install lint contracts contracts-check migration clean
+
+run: install
+	$(BIN)/partisipro dev
+
+test: install contracts-check
+	@$(BIN)/python -m tests.preflight
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(PY_STAMP) $(NPM_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(NPM_STAMP): contracts/package.json contracts/package-lock.json
+	cd contracts && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Rebuild the contracts and fail if the committed artifacts differ from what the sources give.
+contracts-check: $(NPM_STAMP)
+	@if [ -f contracts/scripts/build.js ]; then \
+	  cd contracts && node scripts/build.js >/dev/null && cd .. && \
+	  if [ -n "$$(git status --porcelain -- contracts/build)" ]; then \
+	    echo "contracts/build/ differs from a fresh compile of contracts/src: run 'cd contracts && node scripts/build.js' and commit contracts/build/"; \
+	    git status --short -- contracts/build; exit 1; \
+	  fi; \
+	fi
+
+contracts: $(NPM_STAMP)
+	cd contracts && node scripts/build.js
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Regenerate the initial migration from the models (pre-release only; see docs/decisions.md).
+migration: install
+	$(BIN)/python -m tests.regen_migration
+
+clean:
+	rm -rf $(VENV) contracts/node_modules var .pytest_cache

@@ -1,0 +1,1 @@
+"""Partisipro: tokenised PPP infrastructure investing."""
