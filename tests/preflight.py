@@ -23,15 +23,22 @@ def main() -> int:
     missing = []
     host, port, ok = _answers(test_database_url(), 3306)
     if not ok:
-        missing.append(f"MariaDB or MySQL on {host}:{port} (e.g. `start-stop-daemon --start --oknodo "
-                       f"--background --exec /usr/sbin/mariadbd`)")
+        missing.append(
+            f"MariaDB or MySQL on {host}:{port} (e.g. `start-stop-daemon --start --oknodo "
+            f"--background --exec /usr/sbin/mariadbd`)"
+        )
     host, port, ok = _answers(test_redis_url(), 6379)
     if not ok:
-        missing.append(f"Redis on {host}:{port} (e.g. `redis-server --daemonize yes --bind 127.0.0.1 "
-                       f"--port {port} --save '' --appendonly no`)")
+        missing.append(
+            f"Redis on {host}:{port} (e.g. `redis-server --daemonize yes --bind 127.0.0.1 "
+            f"--port {port} --save '' --appendonly no`)"
+        )
     if missing:
-        print("The tests need real servers that are not answering: start " + " and ".join(missing)
-              + ", or point PARTISIPRO_TEST_DATABASE_URL / PARTISIPRO_TEST_REDIS_URL at running ones.")
+        print(
+            "The tests need real servers that are not answering: start "
+            + " and ".join(missing)
+            + ", or point PARTISIPRO_TEST_DATABASE_URL / PARTISIPRO_TEST_REDIS_URL at running ones."
+        )
         return 2
     return 0
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
-
 from partisipro.migrate import alembic_config
+
 from tests.settings import test_database_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -93,15 +93,14 @@ class Base(CommonTableAttributes, UUIDPrimaryKey, DeclarativeBase):
     registry = orm_registry
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
 
 metadata = orm_registry.metadata
 
+
 # A short string column for enums stored as text (MySQL needs a length on every String).
-def Enum32() -> String:  # noqa: N802 - reads like a type
+def Enum32() -> String:
     return String(32)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -101,22 +102,35 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_AT_PATH = re.compile(r"- at `\$\.([^`]+)`")
+
+
+def _field_of(key: str, message: str) -> str:
+    """The field a validation message is about (msgspec names nested or missing fields in the text)."""
+    if found := _MISSING_FIELD.search(message):
+        prefix = _AT_PATH.search(message)
+        return f"{prefix.group(1)}.{found.group(1)}" if prefix else found.group(1)
+    if key in {"data", "body", ""} and (found := _AT_PATH.search(message)):
+        return found.group(1)
+    return key or "body"
+
+
 def _validation_errors(extra: Any) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     if isinstance(extra, list):
         for item in extra:
             if isinstance(item, dict):
-                key = str(item.get("key") or item.get("source") or "body")
-                errors.append({"field": key, "message": str(item.get("message", "invalid"))})
+                message = str(item.get("message", "invalid"))
+                key = _field_of(str(item.get("key") or item.get("source") or ""), message)
+                errors.append({"field": key, "message": message})
     elif isinstance(extra, dict):
         errors.extend({"field": str(k), "message": str(v)} for k, v in extra.items())
     return errors
 
 
 def app_error_handler(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
-    return problem(
-        exc.status, exc.title, exc.detail, slug=exc.type_slug, errors=exc.errors, headers=exc.headers
-    )
+    return problem(exc.status, exc.title, exc.detail, slug=exc.type_slug, errors=exc.errors, headers=exc.headers)
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:

@@ -66,7 +66,11 @@ class HealthController(Controller):
         checks = {name: detail for name, (_, detail) in zip(names, results, strict=True)}
         failing = [name for name, (ok, _) in zip(names, results, strict=True) if not ok]
         if failing:
-            body = {"status": "unavailable", "failing": failing, "checks": checks,
-                    "detail": f"not ready: {', '.join(failing)} down"}
+            body = {
+                "status": "unavailable",
+                "failing": failing,
+                "checks": checks,
+                "detail": f"not ready: {', '.join(failing)} down",
+            }
             return Response(body, status_code=503)
         return Response({"status": "ready", "checks": checks}, status_code=200)

@@ -51,6 +51,12 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-@get("/metrics", include_in_schema=True, tags=["operations"], summary="Prometheus metrics", sync_to_thread=False)
+@get(
+    "/metrics",
+    include_in_schema=True,
+    tags=["operations"],
+    summary="Prometheus metrics",
+    sync_to_thread=False,
+)
 def metrics_endpoint() -> Response[bytes]:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -46,9 +46,7 @@ async def hit(bucket: str, identity: str, *, limit: int, window: int = 60) -> No
         ttl = int(reset_at - now) + 1
     if count > limit:
         retry = max(ttl, 1)
-        raise TooManyRequests(
-            f"Too many requests; try again in {retry} seconds", headers={"Retry-After": str(retry)}
-        )
+        raise TooManyRequests(f"Too many requests; try again in {retry} seconds", headers={"Retry-After": str(retry)})
 
 
 def reset_memory() -> None:

@@ -1,6 +1,5 @@
-from pathlib import Path
-
 import platform as stdlib_platform
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,9 +13,10 @@ def test_stdlib_platform_module_is_the_real_one() -> None:
 
 
 def test_partisipro_kyc_and_notifications_import() -> None:
+    import partisipro
+
     import kyc
     import notifications
-    import partisipro
 
     assert Path(partisipro.__file__).parent == ROOT / "platform" / "partisipro"
     assert Path(kyc.__file__).parent == ROOT / "kyc"

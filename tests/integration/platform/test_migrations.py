@@ -2,7 +2,6 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
 from partisipro.all_models import metadata
 
 pytestmark = pytest.mark.integration
