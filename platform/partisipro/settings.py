@@ -115,6 +115,10 @@ class Settings(BaseSettings):
 
     # Operations
     metrics_enabled: bool = True
+    # When set, workers publish queue depth, indexer lag and dead letters to CloudWatch.
+    cloudwatch_namespace: str = ""
+    cloudwatch_environment: str = ""
+    ses_events_queue_url: str = ""
 
     @property
     def is_production(self) -> bool:
