@@ -40,6 +40,21 @@ __all__ = [
 ]
 
 
+def _fix_aiomysql_binary_escaping() -> None:
+    """aiomysql 0.3.2 escapes bytes with ``pymysql.converters.escape_bytes_prefixed``, which
+    PyMySQL 1.1.1+ turned into a string, so every BINARY(16) UUID parameter fails on MySQL
+    (aio-libs/aiomysql#1080). Give aiomysql PyMySQL's own ``escape_bytes`` (``_binary X'..'``).
+    Pinning PyMySQL 1.1.0 instead would bring back CVE-2024-36039. Remove with aiomysql's fix."""
+    import aiomysql.connection as aiomysql_connection
+    from pymysql.converters import escape_bytes
+
+    if not callable(getattr(aiomysql_connection, "escape_bytes_prefixed", None)):
+        aiomysql_connection.escape_bytes_prefixed = escape_bytes  # type: ignore[attr-defined]
+
+
+_fix_aiomysql_binary_escaping()
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
