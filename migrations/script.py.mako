@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import advanced_alchemy.types
+import partisipro.crypto
 import partisipro.db
 ${imports if imports else ""}
 revision: str = ${repr(up_revision)}

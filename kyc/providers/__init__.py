@@ -1,0 +1,1 @@
+"""KYC provider adapters: ``manual`` (staff review only, the default) and ``sumsub``."""
