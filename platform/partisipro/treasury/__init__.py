@@ -1,0 +1,1 @@
+"""Treasury: profit distributions and holders' claims (read model of the Treasury contract)."""
