@@ -60,7 +60,7 @@ class SumsubProvider:
         self.base_url = settings.kyc_provider_url.rstrip("/")
         self.token = settings.kyc_provider_token
         self.webhook_secret = settings.kyc_webhook_secret
-        self.signing_secret = getattr(settings, "kyc_provider_secret", "") or ""
+        self.signing_secret = settings.kyc_provider_secret
 
     # ---------------------------------------------------------------- outbound
 

@@ -90,12 +90,18 @@ class Amount(TypeDecorator[int]):
     impl = Numeric(65, 0)
     cache_ok = True
 
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> Decimal | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # SQLite's NUMERIC keeps only 64-bit integers exactly; the dev profile stores digits as text.
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(80))
+        return dialect.type_descriptor(Numeric(65, 0))
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Decimal | str | None:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError("amounts are integers of base units")
-        return Decimal(value)
+        return str(value) if dialect.name == "sqlite" else Decimal(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
         return None if value is None else int(value)

@@ -153,6 +153,8 @@ async def run_worker(stop: asyncio.Event, *, loops: bool = True, queue_jobs: boo
             functions=list(_jobs.values()),
             cron_jobs=[CronJob(c.fn, cron=c.cron, timeout=c.timeout) for c in _crons.values()],
             concurrency=10,
+            dequeue_timeout=1.0,  # wake up regularly so a SIGTERM stops the worker promptly
+            shutdown_grace_period_s=10,
         )
         tasks.append(asyncio.create_task(worker.start()))
     elif queue_jobs:

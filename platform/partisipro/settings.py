@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     deployments_file: Path | None = None
     platform_fee_bps: int = 100
     fee_recipient: str = ""
+    # The investment currency (e.g. a rupiah stablecoin) outside dev, where a mock is deployed.
+    stablecoin_address: str = ""
+    chain_tx_stuck_seconds: float = 60.0
+    chain_sender_batch: int = 50
+    # Project governance parameters written into each project's governor and timelock.
+    governance_voting_delay_seconds: int = 3600
+    governance_voting_period_seconds: int = 3 * 24 * 3600
+    governance_timelock_delay_seconds: int = 24 * 3600
 
     # Documents
     storage_backend: Literal["local", "s3"] = "local"
@@ -107,6 +115,7 @@ class Settings(BaseSettings):
     # KYC
     kyc_provider: Literal["manual", "sumsub"] = "manual"
     kyc_provider_url: str = ""
+    kyc_provider_secret: str = ""  # signs outbound provider API requests
     kyc_approval_valid_days: int = 730
     jurisdiction: str = "ID"
 
@@ -167,6 +176,7 @@ class Settings(BaseSettings):
             "chain_rpc_url": self.chain_rpc_url,
             "kyc_webhook_secret": self.kyc_webhook_secret,
             "fee_recipient": self.fee_recipient,
+            "stablecoin_address": self.stablecoin_address,
         }
         for name, value in required.items():
             if not value:
