@@ -4,8 +4,6 @@ pragma solidity ^0.8.24;
 import {GovernorUpgradeable} from "@openzeppelin/contracts-upgradeable/governance/GovernorUpgradeable.sol";
 import {GovernorSettingsUpgradeable} from
     "@openzeppelin/contracts-upgradeable/governance/extensions/GovernorSettingsUpgradeable.sol";
-import {GovernorCountingSimpleUpgradeable} from
-    "@openzeppelin/contracts-upgradeable/governance/extensions/GovernorCountingSimpleUpgradeable.sol";
 import {GovernorVotesUpgradeable} from
     "@openzeppelin/contracts-upgradeable/governance/extensions/GovernorVotesUpgradeable.sol";
 import {GovernorVotesQuorumFractionUpgradeable} from
@@ -15,16 +13,19 @@ import {GovernorTimelockControlUpgradeable} from
 import {TimelockControllerUpgradeable} from
     "@openzeppelin/contracts-upgradeable/governance/TimelockControllerUpgradeable.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
+import {GovernorCountingPrepaid} from "./governance/GovernorCountingPrepaid.sol";
 
 /// @title ProjectGovernor
-/// @notice OpenZeppelin Governor for one project: settings, simple counting, token votes on the
-/// token's timestamp clock, quorum as a fraction of the past total supply, and execution through
-/// the project's timelock. `castVoteBySig(proposalId, support, voter, signature)` lets the
-/// platform relay gasless votes.
+/// @notice OpenZeppelin Governor for one project: settings, simple (Bravo) counting, token votes on
+/// the token's timestamp clock, quorum as a fraction of the past total supply, and execution
+/// through the project's timelock. `castVoteBySig(proposalId, support, voter, signature)` lets the
+/// platform relay gasless votes. Counting is `GovernorCountingPrepaid`: the same results as
+/// OpenZeppelin's GovernorCountingSimple, with the tally slots written at proposal time so that
+/// the first vote of a proposal costs no more than the later ones.
 contract ProjectGovernor is
     GovernorUpgradeable,
     GovernorSettingsUpgradeable,
-    GovernorCountingSimpleUpgradeable,
+    GovernorCountingPrepaid,
     GovernorVotesUpgradeable,
     GovernorVotesQuorumFractionUpgradeable,
     GovernorTimelockControlUpgradeable
@@ -91,6 +92,16 @@ contract ProjectGovernor is
         returns (uint256)
     {
         return super.proposalThreshold();
+    }
+
+    function _propose(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        string memory description,
+        address proposer
+    ) internal override(GovernorUpgradeable, GovernorCountingPrepaid) returns (uint256) {
+        return super._propose(targets, values, calldatas, description, proposer);
     }
 
     function _queueOperations(
