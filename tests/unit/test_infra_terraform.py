@@ -23,6 +23,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 TF_ROOT = REPO / "infra" / "terraform"
 MODULES = ("network", "data", "edge", "compute")
+STACK = "stack"  # modules/stack composes MODULES; each environment calls it once
 ENVIRONMENTS = {"staging": 421614, "production": 42161}  # Arbitrum Sepolia, Arbitrum One
 SERVICES = {"api", "worker", "indexer", "ops"}  # ECS task groups that run Partisipro code
 META_ARGUMENTS = {"source", "version", "providers", "depends_on", "count", "for_each"}
@@ -59,6 +60,7 @@ class TfDir:
     resources: dict[tuple[str, str], dict] = field(default_factory=dict)
     data: dict[tuple[str, str], dict] = field(default_factory=dict)
     terraform: list[dict] = field(default_factory=list)
+    moved: list[dict] = field(default_factory=list)
 
     def of_type(self, kind: str) -> dict[str, dict]:
         return {name: body for (rtype, name), body in self.resources.items() if rtype == kind}
@@ -93,6 +95,7 @@ def load_dir(path: Path) -> TfDir:
                 for name, body in named.items():
                     tf.data[(dtype, name)] = body
         tf.terraform.extend(parsed.get("terraform", []))
+        tf.moved.extend(parsed.get("moved", []))
     return tf
 
 
@@ -102,6 +105,10 @@ def module(name: str) -> TfDir:
 
 def environment(name: str) -> TfDir:
     return load_dir(TF_ROOT / "environments" / name)
+
+
+def stack() -> TfDir:
+    return module(STACK)
 
 
 def all_dirs() -> list[Path]:
@@ -149,12 +156,16 @@ def variable_default(tf: TfDir, expression: Any) -> Any:
 
 
 def test_layout_has_the_modules_and_environments() -> None:
-    for name in MODULES:
+    for name in (*MODULES, STACK):
         assert (TF_ROOT / "modules" / name / "variables.tf").is_file(), name
         assert (TF_ROOT / "modules" / name / "outputs.tf").is_file(), name
     for name in ENVIRONMENTS:
         assert (TF_ROOT / "environments" / name / "main.tf").is_file(), name
         assert (TF_ROOT / "environments" / name / "terraform.tfvars").is_file(), name
+        # The settings are declared once: the environment's variables.tf is the stack's.
+        settings = TF_ROOT / "environments" / name / "variables.tf"
+        assert settings.is_symlink(), f"{name}: variables.tf must be a symlink to modules/{STACK}/variables.tf"
+        assert settings.resolve() == (TF_ROOT / "modules" / STACK / "variables.tf").resolve(), name
 
 
 @pytest.mark.parametrize(
@@ -181,14 +192,26 @@ def test_variables_are_declared_described_and_used(directory: Path) -> None:
 
 @pytest.mark.parametrize("directory", all_dirs(), ids=lambda p: str(p.relative_to(TF_ROOT)))
 def test_outputs_are_described(directory: Path) -> None:
-    for name, body in load_dir(directory).outputs.items():
-        assert str(body.get("description", "")).strip(), f"output {name} has no description"
+    tf = load_dir(directory)
+    for name, body in tf.outputs.items():
+        if str(body.get("description", "")).strip():
+            continue
+        # An environment's bare re-export of the stack output of the same name is described there.
+        value = body.get("value")
+        assert is_reference(value) and ref(value) == f"module.{STACK}.{name}", f"output {name} has no description"
+        source = load_dir((directory / tf.modules[STACK]["source"]).resolve())
+        assert str(source.outputs[name].get("description", "")).strip(), f"output {name} has no description"
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_module_calls_pass_declared_and_required_variables(env: str) -> None:
-    tf = environment(env)
-    assert set(tf.modules) == set(MODULES)
+def _callers() -> list[tuple[TfDir, set[str]]]:
+    """Every module-calling directory and the modules it must call."""
+    return [(stack(), set(MODULES))] + [(environment(env), {STACK}) for env in ENVIRONMENTS]
+
+
+@pytest.mark.parametrize("caller", _callers(), ids=lambda c: str(c[0].path.relative_to(TF_ROOT)))
+def test_module_calls_pass_declared_and_required_variables(caller: tuple[TfDir, set[str]]) -> None:
+    tf, expected = caller
+    assert set(tf.modules) == expected
     for name, call in tf.modules.items():
         target = (tf.path / call["source"]).resolve()
         assert target == (TF_ROOT / "modules" / name).resolve(), call["source"]
@@ -197,6 +220,27 @@ def test_module_calls_pass_declared_and_required_variables(env: str) -> None:
         assert not passed - set(declared), f"module {name}: unknown arguments {passed - set(declared)}"
         required = {var for var, body in declared.items() if "default" not in body}
         assert not required - passed, f"module {name}: missing required {required - passed}"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_forwards_every_setting_to_the_stack(env: str) -> None:
+    call = environment(env).modules[STACK]
+    shared = _parse(TF_ROOT / "modules" / STACK / "variables.tf")["variable"]
+    settings = {name for declaration in shared for name in declaration}
+    assert settings == set(stack().variables) - {"environment", "chain_id"}
+    for name in settings:
+        assert name in call, f"{env}: setting {name} is not passed to the stack"
+        assert ref(call[name]) == f"var.{name}", f"{env}: {name} must be forwarded as is"
+    # Fixed by the directory (locals), never by tfvars or -var.
+    assert ref(call["environment"]) == "local.environment"
+    assert ref(call["chain_id"]) == "local.chain_id"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_moves_the_old_module_state_into_the_stack(env: str) -> None:
+    moves = {ref(m["from"]): ref(m["to"]) for m in environment(env).moved}
+    for name in MODULES:
+        assert moves.get(f"module.{name}") == f"module.{STACK}.module.{name}", f"{env}: module.{name} would be replaced"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -209,6 +253,10 @@ def test_tfvars_set_only_declared_variables(env: str) -> None:
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_environment_outputs_every_endpoint(env: str) -> None:
     outputs = environment(env).outputs
+    # The environment re-exports every output of the stack, and only those.
+    assert set(outputs) == set(stack().outputs), f"{env}: outputs differ from modules/{STACK}"
+    for name, body in outputs.items():
+        assert ref(body["value"]) == f"module.{STACK}.{name}", f"{env}: output {name}"
     for name in (
         "api_url",
         "alb_dns_name",
@@ -222,6 +270,7 @@ def test_environment_outputs_every_endpoint(env: str) -> None:
         "dashboard_url",
     ):
         assert name in outputs, f"{env} lacks output {name}"
+        assert name in stack().outputs, f"modules/{STACK} lacks output {name}"
 
 
 @pytest.mark.parametrize(("env", "chain_id"), ENVIRONMENTS.items())
@@ -236,8 +285,12 @@ def test_environment_chain_and_remote_state(env: str, chain_id: int) -> None:
     assert s3["encrypt"] is True
     assert s3["key"] == f"{env}/terraform.tfstate"
     assert "bucket" not in s3, "the bucket comes from -backend-config (bootstrap output)"
-    required_version = tf.terraform[0]["required_version"]
-    assert re.search(r">=\s*1\.1[1-9]", required_version), "write-only arguments need Terraform >= 1.11"
+    for where in (tf, stack()):
+        required_version = where.terraform[0]["required_version"]
+        assert re.search(r">=\s*1\.1[1-9]", required_version), "write-only arguments need Terraform >= 1.11"
+    # The stack refuses a chain that does not belong to the environment.
+    chain_check = block(stack().variables["chain_id"], "validation")["condition"]
+    assert "var.environment" in chain_check and "42161" in chain_check and "421614" in chain_check
 
 
 # --- secrets --------------------------------------------------------------------------------
@@ -498,9 +551,8 @@ def test_data_stores_accept_only_the_services(store: str, port: int) -> None:
     # The group the data module attaches is this one.
     outputs = network.outputs["security_group_ids"]["value"]
     assert ref(outputs[store]) == f"aws_security_group.{store}.id"
-    for env in ENVIRONMENTS:
-        data_call = environment(env).modules["data"]
-        assert ref(data_call[f"{store}_security_group_id"]) == f'module.network.security_group_ids["{store}"]'
+    data_call = stack().modules["data"]
+    assert ref(data_call[f"{store}_security_group_id"]) == f'module.network.security_group_ids["{store}"]'
 
 
 def test_data_subnets_have_no_internet_route() -> None:

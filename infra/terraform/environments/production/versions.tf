@@ -32,3 +32,17 @@ provider "aws" {
     }
   }
 }
+
+# Settings of the provider only; the stack's settings are in variables.tf.
+
+variable "region" {
+  description = "AWS region of the environment (the backend block names the state bucket's region separately)."
+  type        = string
+  default     = "ap-southeast-3"
+}
+
+variable "aws_account_id" {
+  description = "AWS account the environment lives in; the provider refuses to touch any other. Empty disables the check."
+  type        = string
+  default     = ""
+}

@@ -67,6 +67,12 @@ locals {
         field_key   = false
         env         = "PARTISIPRO_KYC_PROVIDER_TOKEN"
       }
+      kyc_provider_secret = {
+        description = "Secret that signs requests to the KYC provider's API"
+        source      = "operator"
+        field_key   = false
+        env         = "PARTISIPRO_KYC_PROVIDER_SECRET"
+      }
     },
     var.signer_backend == "secret" ? {
       platform_signer_key = {
