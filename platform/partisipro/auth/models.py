@@ -42,7 +42,7 @@ class RefreshToken(Base):
     """One refresh token of a family (one login). Reusing a rotated token revokes the family."""
 
     __tablename__ = "refresh_token"
-    __table_args__ = (Index("ix_refresh_token_family", "family_id"),)
+    __table_args__ = (Index("ix_refresh_token_family", "family_id"), Index("ix_refresh_token_user", "user_id"))
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False)
     family_id: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -52,15 +52,19 @@ class RefreshToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(255), nullable=True)
     ip_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # "full", or "mfa_enroll" for a staff login before TOTP is set up (tokens carry no roles).
+    scope: Mapped[str] = mapped_column(String(16), nullable=False, default="full")
 
 
 class OneTimeToken(Base):
     """Email verification and password reset tokens: stored hashed, single use, expiring."""
 
     __tablename__ = "one_time_token"
+    __table_args__ = (Index("ix_one_time_token_user_purpose", "user_id", "purpose"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False)
-    purpose: Mapped[str] = mapped_column(String(32), nullable=False)  # verify_email | password_reset
+    # verify_email | password_reset | staff_invite
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
