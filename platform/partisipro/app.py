@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
@@ -15,6 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from partisipro import __doc__ as package_doc
+from partisipro import realtime
 from partisipro.db import db_config, dispose_engines
 from partisipro.errors import exception_handlers
 from partisipro.health import HealthController
@@ -31,10 +32,30 @@ MAX_BODY_BYTES = 11 * 1024 * 1024
 
 def api_route_handlers() -> list[Any]:
     """Every domain's controllers, mounted under /api/v1."""
+    from kyc.controllers import ComplianceController, KycController, KycWebhookController, LimitsController
+    from notifications.controllers import ROUTE_HANDLERS as notification_handlers
     from partisipro.audit.controllers import AuditController
     from partisipro.auth.controllers import AdminUserController, AuthController, MeController
+    from partisipro.chain.controllers import ROUTE_HANDLERS as chain_handlers
+    from partisipro.governance.controllers import ROUTE_HANDLERS as governance_handlers
+    from partisipro.offerings.controllers import ROUTE_HANDLERS as investing_handlers
+    from partisipro.projects.controllers import ROUTE_HANDLERS as project_handlers
+    from partisipro.realtime.controllers import ROUTE_HANDLERS as realtime_handlers
+    from partisipro.treasury.controllers import ROUTE_HANDLERS as treasury_handlers
 
-    return [AuthController, MeController, AdminUserController, AuditController]
+    kyc_handlers = [KycController, KycWebhookController, ComplianceController, LimitsController]
+    account_handlers = [AuthController, MeController, AdminUserController, AuditController]
+    return [
+        *account_handlers,
+        *kyc_handlers,
+        *notification_handlers,
+        *project_handlers,
+        *investing_handlers,
+        *chain_handlers,
+        *realtime_handlers,
+        *treasury_handlers,
+        *governance_handlers,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -44,23 +65,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        background: asyncio.Task[None] | None = None
-        if settings.uses_embedded:
-            # The embedded profile is one process: migrate, then run the workers beside the API.
-            from partisipro.jobs import run_worker
-            from partisipro.migrate import upgrade_database
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(dispose_engines)
+            stack.push_async_callback(close_redis)
+            if settings.uses_embedded:
+                # The embedded profile is one process: migrate, start the local chain (anvil, the
+                # platform's contracts, the indexer), then run the workers beside the API.
+                from partisipro.chain.dev import start_dev_chain
+                from partisipro.jobs import run_worker
+                from partisipro.migrate import upgrade_database
 
-            await upgrade_database()
-            background = asyncio.create_task(run_worker(stop))
-        try:
+                await upgrade_database()
+                await stack.enter_async_context(start_dev_chain(settings))
+                stop = asyncio.Event()
+                worker = asyncio.create_task(run_worker(stop))
+
+                async def stop_worker() -> None:
+                    stop.set()
+                    await worker
+
+                stack.push_async_callback(stop_worker)
             yield
-        finally:
-            stop.set()
-            if background is not None:
-                await background
-            await close_redis()
-            await dispose_engines()
 
     openapi = OpenAPIConfig(
         title="Partisipro API",
@@ -76,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     api = Router(path=API_PREFIX, route_handlers=api_route_handlers())
     return Litestar(
         route_handlers=[HealthController, metrics_endpoint, api],
-        plugins=[SQLAlchemyPlugin(config=db_config(settings))],
+        plugins=[SQLAlchemyPlugin(config=db_config(settings)), realtime.plugin(settings)],
         middleware=[request_id_middleware, metrics_middleware, auth_middleware],
         exception_handlers=exception_handlers,
         openapi_config=openapi,

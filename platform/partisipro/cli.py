@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -112,6 +113,98 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     except Exception as exc:  # the service raises domain errors with a readable detail
         raise click.ClickException(getattr(exc, "detail", str(exc))) from exc
     click.echo(f"admin {user.email} created with id {user.id}")
+
+
+@main.group()
+def chain() -> None:
+    """Platform contracts on the configured chain."""
+
+
+@chain.command("deploy")
+@click.option("--force", is_flag=True, help="Deploy a new platform even if one is recorded for this chain.")
+@click.option(
+    "--deployer-key",
+    envvar="PARTISIPRO_CHAIN_DEPLOYER_KEY",
+    default=None,
+    help="Deployer private key (default: the platform signer key).",
+)
+@click.option(
+    "--mock-stablecoin/--no-mock-stablecoin",
+    default=None,
+    help="Deploy MockStablecoin (default: everywhere but production).",
+)
+def chain_deploy(force: bool, deployer_key: str | None, mock_stablecoin: bool | None) -> None:
+    """Deploy the platform contracts (idempotent) and record their addresses (DB + JSON file)."""
+    from partisipro.chain.client import ChainUnavailable, close_clients
+    from partisipro.chain.deployment import DeploymentError, deploy
+    from partisipro.db import dispose_engines
+
+    async def _main() -> object:
+        try:
+            return await deploy(force=force, deployer_key=deployer_key, with_mock_stablecoin=mock_stablecoin)
+        finally:
+            await close_clients()
+            await dispose_engines()
+
+    try:
+        result = asyncio.run(_main())
+    except (DeploymentError, ChainUnavailable) as exc:
+        raise click.ClickException(str(exc)) from exc
+    verb = "deployed" if result.deployed else "already deployed"  # type: ignore[attr-defined]
+    click.echo(f"platform {verb} on chain {result.chain_id}; addresses in {result.json_path}")  # type: ignore[attr-defined]
+    for name, address in result.contracts.items():  # type: ignore[attr-defined]
+        click.echo(f"  {name:<24} {address}")
+
+
+@main.command()
+def indexer() -> None:
+    """Run the chain indexer alone until SIGTERM/SIGINT (one leader; others wait as standby)."""
+    from partisipro.chain.client import close_clients
+    from partisipro.chain.indexer import Indexer
+    from partisipro.db import dispose_engines
+
+    async def _main() -> None:
+        import signal
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await Indexer().run(stop)
+        finally:
+            await close_clients()
+            await dispose_engines()
+
+    asyncio.run(_main())
+
+
+@main.command()
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="The server `make run` started.")
+@click.option("--rpc-url", default="http://127.0.0.1:8545", show_default=True, help="The dev chain (anvil).")
+@click.option("--admin-email", default=None, help="An existing admin (default: create one, as `users create-admin`).")
+@click.option("--admin-password", default=None)
+@click.option("--admin-totp-secret", default=None, help="The existing admin's TOTP secret, when enrolled.")
+@click.option("--mailbox", type=click.Path(path_type=Path), default=None, help="Dev mailbox folder (invitation email).")
+def demo(
+    base_url: str,
+    rpc_url: str,
+    admin_email: str | None,
+    admin_password: str | None,
+    admin_totp_secret: str | None,
+    mailbox: Path | None,
+) -> None:
+    """Play the whole life of a project over the public API against a dev server."""
+    os.environ.setdefault("PARTISIPRO_PROFILE", "dev")
+    from partisipro.demo import DemoError, run
+
+    admin = (admin_email, admin_password or "", admin_totp_secret) if admin_email else None
+    try:
+        ok = run(base_url, rpc_url, admin=admin, mailbox=mailbox or get_settings().var_dir / "mailbox")
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not ok:
+        raise click.ClickException("the API and the chain disagree (see the table)")
 
 
 if __name__ == "__main__":

@@ -273,14 +273,10 @@ class AccountService(SQLAlchemyAsyncRepositoryService[User]):
         invite = {
             "token": token,
             "set_password_url": self._link("/reset-password", token),
-            "reset_url": self._link("/reset-password", token),
             "expires_at": utcnow() + dt.timedelta(seconds=STAFF_INVITE_TTL_SECONDS),
             "role": role,
         }
-        try:
-            await self._notify("account.staff_invite", user, invite)
-        except ValueError:  # not in the notifications catalogue yet: the set-password email
-            await self._notify("account.password_reset", user, invite)
+        await self._notify("account.staff_invite", user, invite)
         await self._audit(
             "admin.staff_created",
             client,

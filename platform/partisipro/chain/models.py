@@ -117,6 +117,8 @@ class ChainEvent(_EventBase):
     __table_args__ = (
         UniqueConstraint("tx_hash", "log_index", name="uq_chain_event_log"),
         Index("ix_chain_event_block", "block_number"),
+        # Read models replay one contract's events of one kind (treasury dividends, distributions).
+        Index("ix_chain_event_contract", "address", "event_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

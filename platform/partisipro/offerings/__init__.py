@@ -1,0 +1,1 @@
+"""Offerings, investments, portfolio and stats."""

@@ -1,0 +1,1 @@
+"""Organisations (KYB) and projects."""
