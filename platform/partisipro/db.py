@@ -169,6 +169,16 @@ def session_maker(settings: Settings | None = None) -> async_sessionmaker[AsyncS
 
 S = TypeVar("S")
 
+# MySQL/MariaDB error codes after which InnoDB has rolled the transaction back and it may simply run again.
+_RETRYABLE_MYSQL_ERRORS = {1205, 1213}  # lock wait timeout, deadlock
+
+
+def is_retryable_conflict(exc: BaseException) -> bool:
+    """True for a deadlock or lock-wait timeout: the whole transaction was undone; retry it."""
+    orig = getattr(exc, "orig", None)
+    args = getattr(orig, "args", ())
+    return bool(args) and args[0] in _RETRYABLE_MYSQL_ERRORS
+
 
 @asynccontextmanager
 async def provide_services(*service_types: type[S], commit: bool = True) -> AsyncIterator[Any]:

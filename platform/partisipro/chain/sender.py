@@ -35,13 +35,14 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partisipro.chain import client, nonce
 from partisipro.chain.client import ChainUnavailable, RpcError, to_int
 from partisipro.chain.models import IntentStatus, TxIntent
 from partisipro.chain.signer import Signer, platform_signer
-from partisipro.db import open_session, utcnow
+from partisipro.db import is_retryable_conflict, open_session, utcnow
 from partisipro.settings import get_settings
 
 log = structlog.get_logger("partisipro.chain.sender")
@@ -93,8 +94,16 @@ class Sender:
         if not self._ready:
             await nonce.ensure_signer(self.chain_id, self.address)
             self._ready = True
-        changed = await self.reconcile()
-        changed += await self.dispatch()
+        changed = 0
+        for step in (self.reconcile, self.dispatch):
+            try:
+                changed += await step()
+            except DBAPIError as exc:
+                # Two senders touching neighbouring rows can deadlock; InnoDB rolled the victim's
+                # transaction back before anything was broadcast, so the next pass redoes it.
+                if not is_retryable_conflict(exc):
+                    raise
+                log.info("sender pass lost a lock conflict; retrying", step=step.__name__)
         return changed
 
     async def run_until_idle(self, timeout: float = 120.0, poll: float = 0.05) -> None:
