@@ -11,19 +11,27 @@ import hashlib
 import secrets
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from authlib.jose import JsonWebToken
-from authlib.jose.errors import JoseError
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from partisipro.errors import Forbidden, Unauthorized
 from partisipro.settings import get_settings
+
+with warnings.catch_warnings():
+    # authlib announces its jose module's move to joserfc (same author); the API we use stays.
+    # Its warning module installs an "always" filter on import, so ours must come after it.
+    import authlib.deprecate  # noqa: F401
+
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from authlib.jose import JsonWebToken
+    from authlib.jose.errors import JoseError
 
 ROLES = ("investor", "spv", "compliance", "admin")
 STAFF_ROLES = frozenset({"compliance", "admin"})
