@@ -5,4 +5,5 @@ import notifications.jobs  # noqa: F401
 import partisipro.chain.jobs
 import partisipro.governance.jobs
 import partisipro.offerings.jobs
+import partisipro.opsmetrics
 import partisipro.treasury.jobs  # noqa: F401

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import structlog
 
-from partisipro import jobs
+from partisipro import jobs, opsmetrics
 from partisipro.chain.client import ChainUnavailable
 from partisipro.settings import get_settings
 
 log = structlog.get_logger("partisipro.chain.jobs")
+
+
+async def _indexer_lag_blocks() -> int | None:
+    if not get_settings().chain_rpc_url:
+        return None
+    from partisipro.chain.indexer import indexer_lag
+
+    return (await indexer_lag())["indexer_lag_blocks"]
+
+
+opsmetrics.register_gauge("IndexerLagBlocks", _indexer_lag_blocks)
 
 
 @jobs.loop("chain-sender", idle_seconds=0.5)
