@@ -18,7 +18,7 @@ from tests.fixtures.offerings import (
     token_balance,
 )
 from tests.fixtures.projects import API, USDC
-from tests.fixtures.s3 import s3_server  # noqa: F401
+from tests.fixtures.s3 import moto_s3, s3_server  # noqa: F401
 from tests.fixtures.treasury import SPV, chain_env, holders, index, node, settle, warp  # noqa: F401
 from tests.fixtures.users import asgi_client
 

@@ -191,7 +191,7 @@ class ProjectController(Controller):
     ) -> Response[bytes] | Redirect:
         doc, content, url = await projects.document(_optional_principal(request), project_id, doc_id)
         if url is not None:
-            return Redirect(url)
+            return Redirect(url, media_type="text/plain")  # the handler's own type is the file's
         headers = {
             "Content-Disposition": f'attachment; filename="{doc.filename.replace(chr(34), "")}"',
             "X-Content-SHA256": doc.sha256,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 from litestar import Litestar
 
 from tests.fixtures.kyc_provider import fake_kyc_provider  # noqa: F401
 from tests.fixtures.mail import smtp_server  # noqa: F401
-from tests.fixtures.s3 import S3Server, s3_server  # noqa: F401
-from tests.fixtures.users import asgi_client
+from tests.fixtures.s3 import S3Server, moto_s3, s3_server  # noqa: F401
 
 
 @pytest.fixture
@@ -21,9 +17,3 @@ def app(s3_server: S3Server, clean_db: str, clean_redis: None) -> Litestar:  # n
 
     reset_settings()
     return create_app()
-
-
-@pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(app) as http:
-        yield http

@@ -6,12 +6,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
 from tests.fixtures.mail import SmtpServer, deliver_notifications, smtp_server  # noqa: F401
-from tests.fixtures.users import asgi_client
 
 
 async def notify_now(event: str, recipients: list[Any], context: dict[str, Any], **kw: Any) -> None:
@@ -39,13 +37,6 @@ async def outbox_rows(**where: Any) -> list[Any]:
 def a_user() -> tuple[uuid.UUID, str]:
     user_id = uuid.uuid4()
     return user_id, f"investor-{user_id.hex[:8]}@example.com"
-
-
-@pytest.fixture
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """The app on the test's own event loop (shares the engine pool with direct sessions)."""
-    async with asgi_client(app) as http:
-        yield http
 
 
 @pytest.fixture

@@ -2,15 +2,4 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
-import pytest
-
-from tests.fixtures.users import asgi_client
-
-
-@pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(app) as http:
-        yield http
+from tests.fixtures.s3 import moto_s3, s3_server  # noqa: F401

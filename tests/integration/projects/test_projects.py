@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import uuid
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from partisipro.db import open_session
@@ -111,6 +112,22 @@ async def test_documents_are_stored_with_their_sha256_and_read_back_by_the_owner
     assert read.content == PDF
     anonymous = await client.get(f"{API}/projects/{project['id']}/documents/{doc['id']}")
     assert anonymous.status_code == 404
+
+
+async def test_on_s3_the_owner_gets_a_short_lived_url_that_serves_the_document(s3_server, client):
+    _, headers, _ = await approved_spv(client)
+    project = await draft_project(client, headers)
+    doc = (await upload(client, headers, project["id"], "prospectus")).json()
+
+    read = await client.get(f"{API}/projects/{project['id']}/documents/{doc['id']}", headers=headers)
+
+    assert read.status_code in (302, 307), read.text
+    location = read.headers["location"]
+    assert location.startswith(s3_server.endpoint_url) and "Signature" in location
+    async with httpx.AsyncClient() as outside:
+        fetched = await outside.get(location)
+    assert fetched.status_code == 200
+    assert fetched.content == PDF
 
 
 async def test_a_document_of_an_unknown_kind_is_400_and_a_fake_pdf_is_415(client):
