@@ -23,7 +23,8 @@ $(PY_STAMP): pyproject.toml
 	touch $@
 
 $(NPM_STAMP): contracts/package.json contracts/package-lock.json
-	cd contracts && npm ci --no-audit --no-fund --loglevel=error
+	# npm ci rejects this lock file: npm leaves the other platforms' optional anvil binaries out of it.
+	cd contracts && npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Recompile the contracts and fail if the committed artifacts differ from what the sources give.
