@@ -120,11 +120,6 @@ class Base(CommonTableAttributes, UUIDPrimaryKey, DeclarativeBase):
 metadata = orm_registry.metadata
 
 
-# A short string column for enums stored as text (MySQL needs a length on every String).
-def Enum32() -> String:
-    return String(32)
-
-
 _configs: dict[str, SQLAlchemyAsyncConfig] = {}
 
 

@@ -182,7 +182,3 @@ async def _local_cron(item: Cron, stop: asyncio.Event) -> None:
         await _sleep_or_stop(stop, delay)
         if not stop.is_set():
             await _run_local(item.fn.__name__, item.fn, {})
-
-
-def registered() -> dict[str, list[str]]:
-    return {"jobs": sorted(_jobs), "loops": sorted(_loops), "cron": sorted(_crons)}

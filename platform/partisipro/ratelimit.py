@@ -47,7 +47,3 @@ async def hit(bucket: str, identity: str, *, limit: int, window: int = 60) -> No
     if count > limit:
         retry = max(ttl, 1)
         raise TooManyRequests(f"Too many requests; try again in {retry} seconds", headers={"Retry-After": str(retry)})
-
-
-def reset_memory() -> None:
-    _memory.clear()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -211,7 +210,3 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached settings (tests and the CLI change the environment)."""
     get_settings.cache_clear()
-
-
-def generate_secret() -> str:
-    return secrets.token_urlsafe(48)
