@@ -12,8 +12,11 @@ same block range, in the same run:
   decode, bulk-insert into ``chain_event``, upsert balances, store block hashes, advance the
   checkpoint, publish to Redis;
 
-and prints one JSON object with both and their ratio. It also checks that the indexed
-balances add up to what was minted. The database is ``PARTISIPRO_DATABASE_URL``
+and prints one JSON object with both and their ratio. The machine is shared and noisy, so the
+indexer applies the same backlog ``--rounds`` times from a cold start (its tables emptied, the
+watched contracts kept), each round with its own raw reads; the round with the median ratio is
+printed, with every round's ratio. Each round checks that the indexed balances add up to what
+was minted. The database is ``PARTISIPRO_DATABASE_URL``
 (default ``mysql+aiomysql://root@127.0.0.1:3306/bench_indexer``, created and migrated here) and
 Redis ``PARTISIPRO_REDIS_URL`` (default db 14).
 """
@@ -107,7 +110,7 @@ async def _raw_rate(start: int, end: int, batch_blocks: int) -> tuple[int, float
     return count, time.perf_counter() - began
 
 
-async def main(events: int, batch_blocks: int) -> dict[str, Any]:
+async def main(events: int, batch_blocks: int, rounds: int = 5) -> dict[str, Any]:
     os.environ.setdefault("PARTISIPRO_PROFILE", "test")
     os.environ.setdefault("PARTISIPRO_DATABASE_URL", DEFAULT_DB)
     os.environ.setdefault("PARTISIPRO_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -120,9 +123,7 @@ async def main(events: int, batch_blocks: int) -> dict[str, Any]:
         os.environ["PARTISIPRO_CHAIN_RPC_URL"] = node.rpc_url
         from partisipro.chain import deployment
         from partisipro.chain.client import close_clients
-        from partisipro.chain.indexer import Indexer
-        from partisipro.chain.models import ChainEvent, TokenBalance
-        from partisipro.db import dispose_engines, open_session
+        from partisipro.db import dispose_engines
         from partisipro.logging import configure_logging
         from partisipro.redis import close_redis, get_redis
         from partisipro.settings import reset_settings
@@ -138,41 +139,78 @@ async def main(events: int, batch_blocks: int) -> dict[str, Any]:
         head = int(node.request("eth_blockNumber"), 16)
         start = result.start_block
 
-        raw_before = await _raw_rate(start, head, batch_blocks)
-        indexer = Indexer(batch_blocks=batch_blocks, confirmations=0)
-        began = time.perf_counter()
-        await indexer.run_until_caught_up(timeout=3600)
-        indexer_seconds = time.perf_counter() - began
-        raw_after = await _raw_rate(start, head, batch_blocks)
+        from partisipro.chain.indexer import settle_heap
+        from partisipro.jobs import load_domain_jobs
 
-        async with open_session(commit=False) as session:
-            applied = int(await session.scalar(sa.select(sa.func.count()).select_from(ChainEvent)) or 0)
-            transfers = int(
-                await session.scalar(sa.select(sa.func.count()).where(ChainEvent.event_name == "Transfer")) or 0
-            )
-            total = int(
-                await session.scalar(sa.select(sa.func.sum(TokenBalance.balance)).where(TokenBalance.token == token))
-                or 0
-            )
-        expected_total = sum(1 + i for i in range(events))
-        raw_count, raw_seconds = min(raw_before, raw_after, key=lambda r: r[1])
-        raw_rate = raw_count / raw_seconds
-        indexer_rate = applied / indexer_seconds
+        load_domain_jobs()  # what ``partisipro indexer`` does before its first pass
+        settle_heap()
+        runs = []
+        for _ in range(rounds):
+            await _reset_index()
+            if redis is not None:
+                await redis.flushdb()
+            runs.append(await _round(start, head, batch_blocks, token, events))
         await close_clients()
         await close_redis()
         await dispose_engines()
+    ratios = sorted(r["ratio"] for r in runs)
+    median = ratios[len(ratios) // 2]
+    middle = next(r for r in runs if r["ratio"] == median)
+    return {
+        **middle,
+        "blocks": head - start + 1,
+        "batch_blocks": batch_blocks,
+        "rounds": rounds,
+        "ratio_per_round": [r["ratio"] for r in runs],
+        "ratio": median,
+    }
+
+
+async def _reset_index() -> None:
+    """Forget what the indexer applied (the watched contracts stay) so a round starts cold."""
+    from partisipro.db import open_session
+
+    async with open_session() as session:
+        await session.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
+        for table in ("chain_event", "chain_token_balance", "chain_block", "chain_indexer_state"):
+            await session.execute(sa.text(f"TRUNCATE TABLE {table}"))
+        await session.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
+
+
+async def _round(start: int, head: int, batch_blocks: int, token: str, events: int) -> dict[str, Any]:
+    """One measurement: raw reads, the indexer from scratch, raw reads again."""
+    from partisipro.chain.indexer import Indexer
+    from partisipro.chain.models import ChainEvent, TokenBalance
+    from partisipro.db import open_session
+
+    raw_before = await _raw_rate(start, head, batch_blocks)
+    indexer = Indexer(batch_blocks=batch_blocks, confirmations=0)
+    began = time.perf_counter()
+    await indexer.run_until_caught_up(timeout=3600)
+    indexer_seconds = time.perf_counter() - began
+    raw_after = await _raw_rate(start, head, batch_blocks)
+    await indexer.release()
+
+    async with open_session(commit=False) as session:
+        applied = int(await session.scalar(sa.select(sa.func.count()).select_from(ChainEvent)) or 0)
+        is_transfer = ChainEvent.event_name == "Transfer"
+        transfers = int(await session.scalar(sa.select(sa.func.count()).where(is_transfer)) or 0)
+        total = int(
+            await session.scalar(sa.select(sa.func.sum(TokenBalance.balance)).where(TokenBalance.token == token)) or 0
+        )
+    raw_count, raw_seconds = min(raw_before, raw_after, key=lambda r: r[1])
+    raw_rate = raw_count / raw_seconds
+    indexer_rate = applied / indexer_seconds
     return {
         "events_applied": applied,
         "transfer_events": transfers,
-        "blocks": head - start + 1,
-        "batch_blocks": batch_blocks,
         "raw_get_logs_events": raw_count,
         "raw_get_logs_seconds": round(raw_seconds, 3),
         "raw_get_logs_events_per_second": round(raw_rate, 1),
         "indexer_seconds": round(indexer_seconds, 3),
         "indexer_events_per_second": round(indexer_rate, 1),
         "ratio": round(indexer_rate / raw_rate, 3),
-        "balances_match_minted": total == expected_total,
+        "balances_match_minted": total == sum(1 + i for i in range(events)),
     }
 
 
@@ -180,6 +218,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch-blocks", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5, help="cold runs over the same backlog; the median is printed")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.events, args.batch_blocks)), indent=2))
+    print(json.dumps(asyncio.run(main(args.events, args.batch_blocks, args.rounds)), indent=2))
     sys.exit(0)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from partisipro.all_models import metadata
+from partisipro.settings import get_settings
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
-
-from partisipro.all_models import metadata
-from partisipro.settings import get_settings
 
 config = context.config
 

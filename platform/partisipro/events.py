@@ -23,12 +23,18 @@ from partisipro.redis import get_redis
 STREAM_MAXLEN = 5000
 PREFIX = "events:"
 
+# ARGV: maxlen, the index of the first message worth keeping in the stream, the messages.
+# Messages older than the last ``maxlen`` of a batch would be trimmed from the stream at once,
+# so they are only published (a 20,000-event backlog writes 5,000 stream entries, not 20,000).
 _PUBLISH_SCRIPT = """
-for i = 2, #ARGV do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'data', ARGV[i])
+local keep_from = tonumber(ARGV[2])
+for i = 3, #ARGV do
+  if i >= keep_from then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'data', ARGV[i])
+  end
   redis.call('PUBLISH', KEYS[1], ARGV[i])
 end
-return #ARGV - 1
+return #ARGV - 2
 """
 
 _subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
@@ -65,8 +71,11 @@ async def publish_encoded(messages: list[tuple[str, bytes]]) -> None:
     # in order, without a client round trip (or a parsed reply) per message.
     script = redis.register_script(_PUBLISH_SCRIPT)
     for channel, bodies in by_channel.items():
+        first_kept = len(bodies) - STREAM_MAXLEN  # index of the oldest message the stream keeps
         for i in range(0, len(bodies), 1000):
-            await script(keys=[PREFIX + channel], args=[STREAM_MAXLEN, *bodies[i : i + 1000]])
+            chunk = bodies[i : i + 1000]
+            keep_from = 3 + max(0, first_kept - i)  # the ARGV position of that message in this call
+            await script(keys=[PREFIX + channel], args=[STREAM_MAXLEN, keep_from, *chunk])
 
 
 def _publish_local(messages: list[tuple[str, dict[str, Any]]]) -> None:

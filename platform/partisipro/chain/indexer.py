@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import os
 import re
@@ -54,9 +55,8 @@ from typing import Any, cast
 
 import structlog
 from eth_abi import decode as abi_decode
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -211,9 +211,18 @@ def _is_static_word(kind: str) -> bool:
     )
 
 
+_HEX40 = re.compile(r"[0-9a-fA-F]{40}")
+
+
 @lru_cache(maxsize=65536)
 def _checksum(word_tail: str) -> str:
-    return to_checksum_address("0x" + word_tail)
+    """EIP-55 for 40 hex digits from the node (``to_checksum_address`` without its generic
+    input handling, which costs three times as much; a backlog has thousands of new wallets)."""
+    if not _HEX40.fullmatch(word_tail):
+        raise ValueError(f"the node returned a malformed address: {word_tail[:80]!r}")
+    lower = word_tail.lower()
+    digest = keccak(lower.encode("ascii")).hex()
+    return "0x" + "".join([c if h < "8" else c.upper() for c, h in zip(lower, digest[:40], strict=True)])
 
 
 def _word(kind: str, word: str) -> Any:
@@ -241,7 +250,7 @@ def _quoted(value: Any) -> str:
 
 def _converters(kind: str) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
     """(word -> Python value, value -> JSON text) for a one-word static type. Every text is
-    hex or digits, so quoting needs no escaping."""
+    checked hex or digits, so neither JSON nor SQL quoting needs escaping."""
     if kind == "address":
         return (lambda w: _checksum(w[-40:])), _quoted
     if kind == "bool":
@@ -251,7 +260,7 @@ def _converters(kind: str) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
     if kind.startswith("int"):
         return _signed, _quoted
     size = int(kind[5:]) * 2  # bytesN
-    return (lambda w: "0x" + w[:size]), _quoted
+    return (lambda w: _hex("0x" + w[:size])), _quoted
 
 
 def _plain(value: Any) -> Any:
@@ -378,6 +387,15 @@ def _storable(args: dict[str, Any]) -> dict[str, Any]:
 # -- the indexer --------------------------------------------------------------------------------
 
 
+def settle_heap() -> None:
+    """Move everything allocated so far (modules, ABIs, mappers) out of the garbage collector's
+    sight. A backlog range allocates hundreds of thousands of short-lived objects; without this
+    each full collection they trigger walks the whole startup heap again (tens of milliseconds
+    a time, measured with ``benchmarks.indexer``)."""
+    gc.collect()
+    gc.freeze()
+
+
 def confirmations_default() -> int:
     return get_settings().chain_confirmations
 
@@ -405,6 +423,7 @@ class Indexer:
         from partisipro.jobs import load_domain_jobs
 
         load_domain_jobs()
+        settle_heap()
         log.info("indexer started", owner=self.owner, confirmations=self.confirmations)
         while not stop.is_set():
             try:
@@ -691,8 +710,9 @@ class Indexer:
             state = await self._fenced_state(session)
             if state.checkpoint != start - 1:
                 return 0  # someone else moved it (a rollback or another leader): start over
-            writer = _EventWriter(session)
+            writer = _EventWriter(session, public=self.publish)
             fetch: asyncio.Task[list[dict[str, Any]]] | None = asyncio.create_task(self._fetch(addresses, *slices[0]))
+            end_block_read = asyncio.create_task(client.get_block(end))  # its hash closes the range
             try:
                 for i in range(len(slices)):
                     assert fetch is not None
@@ -711,16 +731,19 @@ class Indexer:
                         break
                 await writer.finish()
             finally:
-                if fetch is not None:
-                    fetch.cancel()
-                    await asyncio.gather(fetch, return_exceptions=True)
-            end_block = await client.get_block(end)
+                for task in (fetch, end_block_read):
+                    if task is not None and not task.done():
+                        task.cancel()
+                await asyncio.gather(*(t for t in (fetch, end_block_read) if t is not None), return_exceptions=True)
+            end_block = end_block_read.result()
+            if end_block is not None and to_int(end_block["number"]) != end:  # the range was cut
+                end_block = await client.get_block(end)
             if end_block is None:
                 raise LeaseLost("the chain got shorter under the indexer; the next pass checks for a reorg")
             hashes = {e.block_number: e.block_hash for e in parsed}
             hashes[end] = end_block["hash"]
             await self._assign_ids(session, parsed)
-            await _apply_balances(session, parsed, sign=1)
+            await _upsert_balances(session, writer.deltas)
             await self._discover(session, parsed)
             for event in parsed:
                 for handler in _handlers.get((event.contract_kind, event.event_name), ()):
@@ -733,10 +756,7 @@ class Indexer:
             state.updated_at = utcnow()
         self.checkpoint = end
         if self.publish and (parsed or outbox):
-            self._publish_later(
-                [("public", _public_body(e)) for e in parsed],
-                [(channel, realtime.encode(payload)) for channel, payload in outbox],
-            )
+            self._publish_later(writer.public, [(channel, realtime.encode(payload)) for channel, payload in outbox])
         return len(parsed)
 
     def _publish_later(self, *batches: list[tuple[str, bytes]]) -> None:
@@ -841,22 +861,29 @@ class _EventWriter:
 
     On MySQL/MariaDB (the hot path) each chunk is one multi-row INSERT built with the driver's
     own escaping (hex fields are checked to be hex, kind and event names are identifiers
-    checked when the decoders are built, the JSON arguments go through ``escape_string``) and
+    checked when the decoders are built, the JSON arguments of events with dynamic types go
+    through ``escape_string``; the others are only identifiers, checked hex and digits) and
     sent straight through the driver, without per-row SQLAlchemy type processing; the next
     chunk is decoded and built while the server inserts the previous one.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, public: bool = True) -> None:
         self.session = session
         self.mysql = _dialect(session) in {"mysql", "mariadb"}
         self.now = utcnow()
         self.pending: asyncio.Task[Any] | None = None
         self.driver: Any = None
+        # Worked out while the server inserts: the Transfer deltas per (token, wallet) and the
+        # encoded real-time messages (published once the transaction commits).
+        self.deltas: dict[tuple[str, str], int] = defaultdict(int)
+        self.public: list[tuple[str, bytes]] = []
+        self.encode_public = public
 
     async def add(self, events: list[ChainLog]) -> None:
         if not events:
             return
         if not self.mysql:
+            self._summarise(events)
             rows = [
                 {
                     "block_number": e.block_number,
@@ -883,6 +910,12 @@ class _EventWriter:
                 await self.pending
             self.pending = asyncio.create_task(_execute(self.driver, sql))
             await asyncio.sleep(0)  # let it write the statement before the next chunk's CPU work
+            self._summarise(chunk)  # while the server inserts it
+
+    def _summarise(self, events: list[ChainLog]) -> None:
+        _balance_deltas(events, 1, self.deltas)
+        if self.encode_public:
+            self.public.extend([("public", _public_body(e)) for e in events])
 
     async def finish(self) -> None:
         if self.pending is not None:
@@ -901,7 +934,7 @@ def _insert_sql(driver: Any, chunk: list[ChainLog], now: dt.datetime) -> str:
         f"({e.block_number},'{_hex(e.block_hash)}',"
         f"{'NULL' if e.block_timestamp is None else e.block_timestamp},'{_hex(e.tx_hash)}',{e.log_index},"
         f"'{_hex(e.address)}','{e.contract_kind}','{e.event_name}',"
-        f"'{escape(e.args_json)}','{stamp}')"
+        f"'{e.args_json if e._decoder is not None and e._decoder.fast else escape(e.args_json)}','{stamp}')"
         for e in chunk
     )
     return head + values
@@ -930,34 +963,61 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[i : i + size]
 
 
-async def _apply_balances(session: AsyncSession, events: list[ChainLog], *, sign: int) -> None:
-    """Add (or, for a rollback, subtract) the ERC-20 Transfer deltas, one upsert per holder."""
-    deltas: dict[tuple[str, str], int] = defaultdict(int)
+def _balance_deltas(
+    events: list[ChainLog], sign: int, deltas: dict[tuple[str, str], int] | None = None
+) -> dict[tuple[str, str], int]:
+    """Add each ERC-20 Transfer to ``deltas`` ((token, wallet) -> change; ``sign=-1`` undoes)."""
+    if deltas is None:
+        deltas = defaultdict(int)
     for e in events:
         if e.event_name != "Transfer" or e.contract_kind not in ERC20_KINDS:
             continue
-        sender, receiver, value = e.args.get("from"), e.args.get("to"), e.args.get("value")
+        args = e.args
+        sender, receiver, value = args.get("from"), args.get("to"), args.get("value")
         if not isinstance(value, int):
             continue
         if sender and sender != ZERO:
             deltas[(e.address, sender)] -= value * sign
         if receiver and receiver != ZERO:
             deltas[(e.address, receiver)] += value * sign
-    rows = [{"token": t, "wallet": w, "balance": d} for (t, w), d in deltas.items() if d]
+    return deltas
+
+
+async def _apply_balances(session: AsyncSession, events: list[ChainLog], *, sign: int) -> None:
+    """Add (or, for a rollback, subtract) the ERC-20 Transfer deltas, one upsert per holder."""
+    await _upsert_balances(session, _balance_deltas(events, sign))
+
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_UPSERT_HEAD = "INSERT INTO chain_token_balance (token, wallet, balance) VALUES "
+_UPSERT_TAIL = " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)"
+
+
+async def _upsert_balances(session: AsyncSession, deltas: dict[tuple[str, str], int]) -> None:
+    rows = [(t, w, d) for (t, w), d in deltas.items() if d]
     if not rows:
         return
+    if _dialect(session) in {"mysql", "mariadb"}:
+        # One multi-row statement per 2,000 holders, built from checked addresses and integers.
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        for chunk in _chunks(rows, 2000):
+            values = ",".join(f"('{_address(t)}','{_address(w)}',{d})" for t, w, d in chunk)
+            await _execute(driver, _UPSERT_HEAD + values + _UPSERT_TAIL)
+        return
     table = cast(Table, TokenBalance.__table__)
-    stmt: Any
-    if _dialect(session) == "sqlite":
-        lite = sqlite_insert(table)
-        stmt = lite.on_conflict_do_update(
-            index_elements=["token", "wallet"], set_={"balance": table.c.balance + lite.excluded.balance}
-        )
-    else:
-        my = mysql_insert(table)
-        stmt = my.on_duplicate_key_update(balance=table.c.balance + my.inserted.balance)
+    lite = sqlite_insert(table)
+    stmt = lite.on_conflict_do_update(
+        index_elements=["token", "wallet"], set_={"balance": table.c.balance + lite.excluded.balance}
+    )
     for chunk in _chunks(rows, 2000):
-        await session.execute(stmt, chunk)
+        await session.execute(stmt, [{"token": t, "wallet": w, "balance": d} for t, w, d in chunk])
+
+
+def _address(value: str) -> str:
+    if not _ADDRESS.fullmatch(value):
+        raise ValueError(f"not an address: {value[:80]!r}")
+    return value
 
 
 async def watch(session: AsyncSession, address: str, kind: str, from_block: int = 0) -> None:
