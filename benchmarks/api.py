@@ -4,9 +4,16 @@ Starts the server the way ``make run`` does (``partisipro dev``: uvicorn, one pr
 the test profile against MySQL/MariaDB and Redis: its own database (``bench_api`` by default,
 created, emptied and migrated here) and Redis database. Seeds 100 published projects with open
 offerings, an investor holding tokens in 10 of them, and one investor per client for intents.
-Then, for each endpoint in turn, ``--clients`` concurrent httpx clients send requests for
+Then, for each endpoint in turn, ``--clients`` concurrent connections send requests for
 ``--seconds`` (after a short warm-up), and it prints JSON: requests per second, p50 / p99
 latency in milliseconds and the status codes seen, plus the ratios to the bare endpoint.
+
+The load comes from ``wrk`` (``apt-get install wrk``; a compiled generator that needs a small
+part of one core, so the server gets the machine) with a generated Lua script per endpoint
+that counts status codes and builds the intent bodies. Without wrk on the PATH (or with
+``--load python``) it falls back to asyncio httpx clients in this process, which on a
+2-core machine take as much CPU as the server and so understate it; the output names the
+generator used.
 
     GET  /health/live                bare endpoint (the baseline)
     GET  /api/v1/projects?limit=20   100 published projects, a page of 20
@@ -301,6 +308,103 @@ async def _load(base: str, make: Request, *, clients: int, seconds: float, warmu
     }
 
 
+_WRK_COMMON = """
+counts = {}  -- a global: done() reads each thread's copy with thread:get
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function response(status, headers, body)
+  counts[status] = (counts[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local statuses = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("counts")) do
+      statuses[status] = (statuses[status] or 0) + n
+    end
+  end
+  local parts = {}
+  for status, n in pairs(statuses) do
+    table.insert(parts, string.format('"%d":%d', status, n))
+  end
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format(
+    '\\nWRK-JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"socket_errors":%d,"statuses":{%s}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), errors,
+    table.concat(parts, ",")))
+end
+"""
+
+_WRK_INTENTS = """
+local tokens = {%(tokens)s}
+local wallets = {%(wallets)s}
+local projects = {%(projects)s}
+local n = 0
+
+function request()
+  n = n + 1
+  local who = (n %% #tokens) + 1
+  local body = string.format('{"project_id":"%%s","amount":"%(amount)d","wallet":"%%s"}',
+    projects[(n %% #projects) + 1], wallets[who])
+  return wrk.format("POST", "/api/v1/investments",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tokens[who]}, body)
+end
+"""
+
+
+def _lua_list(values: list[str]) -> str:
+    return ",".join(json.dumps(v) for v in values)  # JSON strings of ASCII are Lua strings
+
+
+async def _wrk(
+    base: str,
+    path: str,
+    *,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    headers: dict[str, str] | None = None,
+    script: str = "",
+    workdir: Path,
+) -> dict[str, Any]:
+    """One endpoint under wrk: a warm-up run, then the measured one."""
+    lua = workdir / f"wrk-{uuid.uuid4().hex[:8]}.lua"
+    lua.write_text(script + _WRK_COMMON)
+    threads = max(1, min(clients, os.cpu_count() or 1))
+    command = ["wrk", f"-t{threads}", f"-c{clients}", "--timeout", "30s", "-s", str(lua)]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+
+    async def run(duration: float) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            *command, f"-d{max(1, round(duration))}s", base + path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        out, _ = await proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"wrk failed: {out.decode(errors='replace')[-500:]}")
+        return out.decode()
+
+    if warmup:
+        await run(warmup)
+    output = await run(seconds)
+    lua.unlink()
+    line = next(x for x in output.splitlines() if x.startswith("WRK-JSON "))
+    data = json.loads(line.removeprefix("WRK-JSON "))
+    elapsed = data["duration_us"] / 1e6
+    return {
+        "requests": data["requests"],
+        "rps": round(data["requests"] / elapsed, 1),
+        "p50_ms": round(data["p50_us"] / 1000, 2),
+        "p99_ms": round(data["p99_us"] / 1000, 2),
+        "statuses": dict(sorted(data["statuses"].items())),
+        **({"socket_errors": data["socket_errors"]} if data["socket_errors"] else {}),
+    }
+
+
 def _environment() -> dict[str, str]:
     db_url = os.environ.get("PARTISIPRO_BENCH_DATABASE_URL", DEFAULT_DB)
     redis_url = os.environ.get("PARTISIPRO_BENCH_REDIS_URL", DEFAULT_REDIS)
@@ -319,6 +423,8 @@ def _environment() -> dict[str, str]:
 
 async def _run(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     from partisipro.redis import get_redis
+
+    generator = args.load if args.load != "auto" else ("wrk" if shutil.which("wrk") else "python")
 
     redis = get_redis()
     if redis is not None:
@@ -360,13 +466,28 @@ async def _run(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
             return await http.post("/api/v1/investments", json=body, headers={"Authorization": f"Bearer {token}"})
 
         results: dict[str, Any] = {}
-        for name, make in (
-            ("GET /health/live", live),
-            ("GET /api/v1/projects?limit=20", project_list),
-            ("GET /api/v1/portfolio", portfolio),
-            ("POST /api/v1/investments", intent),
-        ):
-            results[name] = await _load(base, make, clients=args.clients, seconds=args.seconds, warmup=args.warmup)
+        if generator == "wrk":
+            timing = {"clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "workdir": log.parent}
+            intents_lua = _WRK_INTENTS % {
+                "tokens": _lua_list([t for t, _ in intenders]),
+                "wallets": _lua_list([w for _, w in intenders]),
+                "projects": _lua_list(projects),
+                "amount": 100 * USDC,
+            }
+            results["GET /health/live"] = await _wrk(base, "/health/live", **timing)
+            results["GET /api/v1/projects?limit=20"] = await _wrk(base, "/api/v1/projects?limit=20&offset=0", **timing)
+            results["GET /api/v1/portfolio"] = await _wrk(
+                base, "/api/v1/portfolio", headers={"Authorization": f"Bearer {holder}"}, **timing
+            )
+            results["POST /api/v1/investments"] = await _wrk(base, "/api/v1/investments", script=intents_lua, **timing)
+        else:
+            for name, make in (
+                ("GET /health/live", live),
+                ("GET /api/v1/projects?limit=20", project_list),
+                ("GET /api/v1/portfolio", portfolio),
+                ("POST /api/v1/investments", intent),
+            ):
+                results[name] = await _load(base, make, clients=args.clients, seconds=args.seconds, warmup=args.warmup)
     finally:
         proc.terminate()
         try:
@@ -380,6 +501,7 @@ async def _run(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         "clients": args.clients,
         "seconds_per_endpoint": args.seconds,
         "server": "partisipro dev (uvicorn, 1 process), test profile, MySQL + Redis",
+        "load_generator": "wrk (separate process)" if generator == "wrk" else "httpx clients in the benchmark process",
         "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "platform": platform.platform()},
         "seed": {"published_projects": PROJECTS, "portfolio_projects": HOLDINGS, "intent_investors": args.clients},
         "endpoints": results,
@@ -401,6 +523,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--server-log", default="var/bench_api_server.log")
+    parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto", help="load generator")
     args = parser.parse_args()
     Path(args.server_log).parent.mkdir(parents=True, exist_ok=True)
     env = _environment()

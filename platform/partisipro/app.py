@@ -15,7 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from partisipro import __doc__ as package_doc
-from partisipro import realtime
+from partisipro import readcache, realtime
 from partisipro.db import db_config, dispose_engines
 from partisipro.errors import exception_handlers
 from partisipro.health import HealthController
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.check_production()
     configure_logging(settings.log_level, settings.log_json)
+    readcache.clear_all()  # one app per process; tests build one per case
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

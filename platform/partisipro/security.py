@@ -172,14 +172,16 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return principal
 
 
-def requires_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain-function guard in a worker thread, a thread
+# hand-off per request for what is a dictionary lookup.
+async def requires_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     current_principal(connection)
 
 
 def requires_role(*roles: str) -> Any:
     """Guard: the caller is authenticated (401) and holds one of ``roles`` (403)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = current_principal(connection)
         if not principal.has(*roles):
             raise Forbidden(f"This action needs the role {' or '.join(roles)}")

@@ -61,6 +61,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partisipro import events as realtime
+from partisipro import readcache
 from partisipro.chain import client
 from partisipro.chain.artifacts import list_artifacts, load_artifact
 from partisipro.chain.client import ChainUnavailable, RpcError, to_int
@@ -617,6 +618,7 @@ class Indexer:
             state.rewind_to = None
             self.checkpoint = ancestor
             self.rewind_to = None
+        readcache.clear_all()
         log.warning("rolled back", to_block=ancestor, events=len(rows))
         if self.publish:
             await realtime.publish("public", {"type": "chain.reorg", "to_block": ancestor, "events": len(rows)})
@@ -730,12 +732,15 @@ class Indexer:
                     if cut is not None:
                         break
                 await writer.finish()
+            except BaseException:
+                end_block_read.cancel()
+                await asyncio.gather(end_block_read, return_exceptions=True)
+                raise
             finally:
-                for task in (fetch, end_block_read):
-                    if task is not None and not task.done():
-                        task.cancel()
-                await asyncio.gather(*(t for t in (fetch, end_block_read) if t is not None), return_exceptions=True)
-            end_block = end_block_read.result()
+                if fetch is not None:  # a slice past a cut
+                    fetch.cancel()
+                    await asyncio.gather(fetch, return_exceptions=True)
+            end_block = await end_block_read
             if end_block is not None and to_int(end_block["number"]) != end:  # the range was cut
                 end_block = await client.get_block(end)
             if end_block is None:
@@ -755,6 +760,8 @@ class Indexer:
             state.head = self.head
             state.updated_at = utcnow()
         self.checkpoint = end
+        if parsed:
+            readcache.clear_all()  # this process's cached reads predate these events
         if self.publish and (parsed or outbox):
             self._publish_later(writer.public, [(channel, realtime.encode(payload)) for channel, payload in outbox])
         return len(parsed)

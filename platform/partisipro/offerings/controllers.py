@@ -10,10 +10,12 @@ from litestar.di import Provide
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from partisipro.db import open_session
 from partisipro.idempotency import idempotent
 from partisipro.offerings import schemas as s
 from partisipro.offerings.services import InvestmentService
-from partisipro.security import current_principal, requires_role
+from partisipro.readcache import read_cache
+from partisipro.security import Principal, current_principal, requires_role
 
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 Offset = Annotated[int, Parameter(ge=0)]
@@ -31,13 +33,35 @@ async def provide_investments(db_session: AsyncSession) -> InvestmentService:
     return InvestmentService(session=db_session)
 
 
+# Portfolios are read far more often than they change: each investor's is kept for a second
+# (per process), computed once at a time, and dropped after the investor's own writes here.
+# The indexer clears it when it applies events (see partisipro.readcache).
+PORTFOLIOS = read_cache(ttl=1.0)
+
+
+async def _portfolio_of(principal: Principal) -> s.Portfolio:
+    async with open_session(commit=False) as session:
+        return await InvestmentService(session=session).portfolio(principal)
+
+
+async def _forget_portfolio(request: Request[Any, Any, Any]) -> None:
+    principal = request.scope.get("user")
+    if principal is not None:
+        PORTFOLIOS.forget(principal.user_id)
+
+
 class InvestmentController(Controller):
     path = "/investments"
     tags = ["investing"]
     guards = [requires_role("investor")]
     dependencies = {"investments": Provide(provide_investments)}
 
-    @post("/", status_code=201, summary="An investment intent: the approve + invest transactions, or permit data")
+    @post(
+        "/",
+        status_code=201,
+        summary="An investment intent: the approve + invest transactions, or permit data",
+        after_response=_forget_portfolio,
+    )
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -74,7 +98,12 @@ class InvestmentController(Controller):
     ) -> s.Investment:
         return await investments.get_view(current_principal(request), investment_id)
 
-    @post("/{investment_id:uuid}/broadcast", status_code=202, summary="Send client-signed raw transactions")
+    @post(
+        "/{investment_id:uuid}/broadcast",
+        status_code=202,
+        summary="Send client-signed raw transactions",
+        after_response=_forget_portfolio,
+    )
     async def broadcast(
         self,
         request: Request[Any, Any, Any],
@@ -98,6 +127,7 @@ class InvestmentController(Controller):
 
     @post(
         "/{investment_id:uuid}/cancel",
+        after_response=_forget_portfolio,
         status_code=200,
         summary="Within the cooling-off window: the withdrawal transaction",
     )
@@ -117,11 +147,11 @@ class PortfolioController(Controller):
     path = "/portfolio"
     tags = ["investing"]
     guards = [requires_role("investor")]
-    dependencies = {"investments": Provide(provide_investments)}
 
-    @get("/", summary="Per project: tokens, invested, claimable, claimed, votes")
-    async def portfolio(self, request: Request[Any, Any, Any], investments: InvestmentService) -> s.Portfolio:
-        return await investments.portfolio(current_principal(request))
+    @get("/", summary="Per project: tokens, invested, claimable, claimed, votes (at most a second old)")
+    async def portfolio(self, request: Request[Any, Any, Any]) -> s.Portfolio:
+        principal = current_principal(request)
+        return await PORTFOLIOS.get(principal.user_id, lambda: _portfolio_of(principal))
 
 
 class StatsController(Controller):

@@ -14,8 +14,10 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from partisipro.db import open_session
 from partisipro.projects import schemas
 from partisipro.projects.services import OrganizationService, ProjectService, Upload
+from partisipro.readcache import read_cache
 from partisipro.security import Principal, current_principal, requires_role
 
 Limit = Annotated[int, Parameter(ge=1, le=100, description="page size (at most 100)")]
@@ -28,6 +30,18 @@ async def provide_organizations(db_session: AsyncSession) -> OrganizationService
 
 async def provide_projects(db_session: AsyncSession) -> ProjectService:
     return ProjectService(session=db_session)
+
+
+# The public catalogue is the same for every caller: a page is kept for a second per query
+# (per process), computed once at a time and served stale while it refreshes, so a burst of
+# visitors costs one query a second and nobody waits on it (see partisipro.readcache).
+CATALOGUE = read_cache(ttl=1.0)
+
+
+async def _published_page(status: str | None, sector: str | None, limit: int, offset: int) -> schemas.ProjectPage:
+    async with open_session(commit=False) as session:
+        service = ProjectService(session=session)
+        return await service.list_published(status=status, sector=sector, limit=limit, offset=offset)
 
 
 def _optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
@@ -122,18 +136,16 @@ class ProjectController(Controller):
     tags = ["projects"]
     dependencies = {"projects": Provide(provide_projects)}
 
-    # The public catalogue is the same for every caller: responses are kept for one second per
-    # query string (in the app's response cache), so a burst of visitors costs one query a second.
-    @get("/", summary="Published projects, `?status=&sector=`", security=[{}], cache=1)
+    @get("/", summary="Published projects, `?status=&sector=` (at most a second old)", security=[{}])
     async def list_published(
         self,
-        projects: ProjectService,
         status: str | None = None,
         sector: str | None = None,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> schemas.ProjectPage:
-        return await projects.list_published(status=status, sector=sector, limit=limit, offset=offset)
+        key = (status, sector, limit, offset)
+        return await CATALOGUE.get(key, lambda: _published_page(status, sector, limit, offset))
 
     @get("/mine", summary="The SPV's own projects, every status", guards=[requires_role("spv")])
     async def mine(
