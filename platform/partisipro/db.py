@@ -9,7 +9,7 @@ Every table uses the shared ``Base`` (UUID primary key, ``created_at``/``updated
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from advanced_alchemy.extensions.litestar import (
 from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -163,6 +164,7 @@ def session_maker(settings: Settings | None = None) -> async_sessionmaker[AsyncS
 
 
 S = TypeVar("S")
+T = TypeVar("T")
 
 # MySQL/MariaDB error codes after which InnoDB has rolled the transaction back and it may simply run again.
 _RETRYABLE_MYSQL_ERRORS = {1205, 1213}  # lock wait timeout, deadlock
@@ -173,6 +175,20 @@ def is_retryable_conflict(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None)
     args = getattr(orig, "args", ())
     return bool(args) and args[0] in _RETRYABLE_MYSQL_ERRORS
+
+
+async def retry_on_conflict(session: AsyncSession, attempt: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """Run ``attempt()`` in ``session``'s transaction; after a deadlock or lock-wait timeout (InnoDB
+    has undone the whole transaction) roll back and run it again, at most ``attempts`` times. For
+    handlers whose concurrent requests touch the same rows (one investor's parallel intents)."""
+    for n in range(attempts):
+        try:
+            return await attempt()
+        except DBAPIError as exc:
+            if not is_retryable_conflict(exc) or n == attempts - 1:
+                raise
+            await session.rollback()
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @asynccontextmanager

@@ -163,6 +163,18 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     import structlog
 
+    from partisipro.db import is_retryable_conflict
+
+    if is_retryable_conflict(exc):  # a deadlock or lock wait: the database undid the transaction
+        structlog.get_logger("partisipro.errors").warning("transaction conflict", path=request.url.path)
+        return problem(
+            409,
+            "Conflict",
+            "Another request changed the same records at the same moment; nothing was saved. Send it again.",
+            slug="concurrent-update",
+            headers={"Retry-After": "1"},
+        )
+
     structlog.get_logger("partisipro.errors").exception(
         "unhandled error", path=request.url.path, error=type(exc).__name__
     )

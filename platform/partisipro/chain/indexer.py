@@ -47,7 +47,7 @@ import os
 import re
 import socket
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -85,6 +85,7 @@ PROJECT_CONTRACTS = {
 DISCOVERY = {("ProjectFactory", "ProjectCreated")}
 BLOCK_WINDOW = 1000  # block hashes kept behind the checkpoint for reorg detection
 FETCH_SLICES = 8  # a range is fetched in this many eth_getLogs calls, pipelined with the inserts
+FETCH_AHEAD = 2  # eth_getLogs calls in flight while a slice is decoded and inserted
 
 
 # -- events given to handlers -----------------------------------------------------------------
@@ -713,13 +714,13 @@ class Indexer:
             if state.checkpoint != start - 1:
                 return 0  # someone else moved it (a rollback or another leader): start over
             writer = _EventWriter(session, public=self.publish)
-            fetch: asyncio.Task[list[dict[str, Any]]] | None = asyncio.create_task(self._fetch(addresses, *slices[0]))
+            fetches = deque(asyncio.create_task(self._fetch(addresses, *r)) for r in slices[:FETCH_AHEAD])
             end_block_read = asyncio.create_task(client.get_block(end))  # its hash closes the range
             try:
                 for i in range(len(slices)):
-                    assert fetch is not None
-                    raw_logs = await fetch
-                    fetch = asyncio.create_task(self._fetch(addresses, *slices[i + 1])) if i + 1 < len(slices) else None
+                    raw_logs = await fetches.popleft()
+                    if i + FETCH_AHEAD < len(slices):
+                        fetches.append(asyncio.create_task(self._fetch(addresses, *slices[i + FETCH_AHEAD])))
                     chunk = self._parse(raw_logs, watched)
                     # Stop after a block that adds contracts: the rest is read again with them.
                     cut = next((e.block_number for e in chunk if (e.contract_kind, e.event_name) in DISCOVERY), None)
@@ -737,9 +738,9 @@ class Indexer:
                 await asyncio.gather(end_block_read, return_exceptions=True)
                 raise
             finally:
-                if fetch is not None:  # a slice past a cut
+                for fetch in fetches:  # slices past a cut
                     fetch.cancel()
-                    await asyncio.gather(fetch, return_exceptions=True)
+                await asyncio.gather(*fetches, return_exceptions=True)
             end_block = await end_block_read
             if end_block is not None and to_int(end_block["number"]) != end:  # the range was cut
                 end_block = await client.get_block(end)

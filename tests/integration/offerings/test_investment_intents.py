@@ -212,6 +212,23 @@ async def test_concurrent_requests_with_one_idempotency_key_create_one_investmen
     assert count == 1
 
 
+async def test_one_investors_concurrent_intents_never_fail_with_a_server_error(client):
+    # Parallel intents of one wallet for one offering lock the same rows (the older unsent intent
+    # is expired by the newer); InnoDB may pick one as a deadlock victim: the handler runs it again.
+    project = await deployed_project(client)
+    _, headers, wallet = await ready_investor()
+    responses = await asyncio.gather(*(invest(client, headers, project["id"], wallet, 100 * USDC) for _ in range(12)))
+    assert all(r.status_code == 201 or (r.status_code == 409 and r.headers.get("retry-after")) for r in responses), [
+        (r.status_code, r.text[:200]) for r in responses
+    ]
+    from partisipro.offerings.models import Investment
+
+    created = {r.json()["id"] for r in responses if r.status_code == 201}
+    async with open_session() as session:
+        stored = {str(i) for i in await session.scalars(sa.select(Investment.id))}
+    assert created and created <= stored
+
+
 async def _confirm(investment_id: str) -> None:
     """Apply the Invested event of this intent through the indexer's handler."""
     import uuid
