@@ -19,6 +19,10 @@ Rules:
   client may retry with the same key once the cause is fixed.
 * The same key with a different body (or another endpoint) answers 422.
 * Without the header the work simply runs (the header is recommended, not required).
+* A deadlock or lock-wait timeout (InnoDB undid the whole transaction, e.g. one investor's
+  parallel intents) runs the whole thing again, up to three times
+  (:func:`partisipro.db.retry_on_conflict`); ``produce`` keeps its effects in the database
+  (outboxes), so running it again is safe.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partisipro.db import Base
+from partisipro.db import Base, retry_on_conflict
 from partisipro.errors import BadRequest, RuleViolation
 
 __all__ = ["HEADER", "IdempotencyRecord", "idempotent", "request_fingerprint"]
@@ -108,8 +112,25 @@ async def idempotent(
     """Run ``produce`` once per (owner, scope, Idempotency-Key); replay its answer afterwards."""
     key = key_from(request)
     if key is None:
-        return await produce()
+        return await retry_on_conflict(session, produce)
     fingerprint = request_fingerprint(scope, payload)
+
+    async def attempt() -> T:
+        return await _once(session, owner_id, scope, key, fingerprint, response_type, produce, status_code)
+
+    return await retry_on_conflict(session, attempt)
+
+
+async def _once(
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    response_type: type[T],
+    produce: Callable[[], Awaitable[T]],
+    status_code: int,
+) -> T:
     existing = await _stored(session, owner_id, scope, key)
     if existing is not None:
         return _replay(existing, fingerprint, response_type)

@@ -996,7 +996,6 @@ async def _apply_balances(session: AsyncSession, events: list[ChainLog], *, sign
     await _upsert_balances(session, _balance_deltas(events, sign))
 
 
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _UPSERT_HEAD = "INSERT INTO chain_token_balance (token, wallet, balance) VALUES "
 _UPSERT_TAIL = " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)"
 
@@ -1023,7 +1022,7 @@ async def _upsert_balances(session: AsyncSession, deltas: dict[tuple[str, str], 
 
 
 def _address(value: str) -> str:
-    if not _ADDRESS.fullmatch(value):
+    if not (value.startswith("0x") and _HEX40.fullmatch(value, 2)):
         raise ValueError(f"not an address: {value[:80]!r}")
     return value
 

@@ -10,7 +10,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partisipro.db import open_session, retry_on_conflict
+from partisipro.db import open_session
 from partisipro.idempotency import idempotent
 from partisipro.offerings import schemas as s
 from partisipro.offerings.services import InvestmentService
@@ -71,19 +71,15 @@ class InvestmentController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> s.Investment:
         principal = current_principal(request)
-
-        async def attempt() -> Any:
-            return await idempotent(
-                db_session,
-                request,
-                scope="investments.create",
-                owner_id=principal.user_id,
-                payload=data,
-                response_type=s.Investment,
-                produce=lambda: investments.create_intent(principal, data),
-            )
-
-        return await retry_on_conflict(db_session, attempt)
+        return await idempotent(
+            db_session,
+            request,
+            scope="investments.create",
+            owner_id=principal.user_id,
+            payload=data,
+            response_type=s.Investment,
+            produce=lambda: investments.create_intent(principal, data),
+        )
 
     @get("/", summary="The caller's investments")
     async def list_mine(
@@ -118,24 +114,19 @@ class InvestmentController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> s.BroadcastResult:
         principal = current_principal(request)
-
-        async def attempt() -> Any:
-            return await idempotent(
-                db_session,
-                request,
-                scope=f"investments:{investment_id}:broadcast",
-                owner_id=principal.user_id,
-                payload=data,
-                response_type=s.BroadcastResult,
-                produce=lambda: investments.broadcast(principal, investment_id, data),
-                status_code=202,
-            )
-
-        return await retry_on_conflict(db_session, attempt)
+        return await idempotent(
+            db_session,
+            request,
+            scope=f"investments:{investment_id}:broadcast",
+            owner_id=principal.user_id,
+            payload=data,
+            response_type=s.BroadcastResult,
+            produce=lambda: investments.broadcast(principal, investment_id, data),
+            status_code=202,
+        )
 
     @post(
         "/{investment_id:uuid}/cancel",
-        after_response=_forget_portfolio,
         status_code=200,
         summary="Within the cooling-off window: the withdrawal transaction",
     )
