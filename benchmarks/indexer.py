@@ -95,7 +95,7 @@ def _backlog(node: Any, token: str, events: int) -> None:
 
 
 async def _raw_rate(start: int, end: int, batch_blocks: int) -> tuple[int, float]:
-    from partisipro.chain import client
+    from partisipro.chain.indexer import _decode_logs, _get_logs_body
     from partisipro.chain.models import WatchedContract
     from partisipro.db import open_session
 
@@ -105,8 +105,8 @@ async def _raw_rate(start: int, end: int, batch_blocks: int) -> tuple[int, float
     began = time.perf_counter()
     for lo in range(start, end + 1, batch_blocks):
         hi = min(end, lo + batch_blocks - 1)
-        logs = await client.rpc("eth_getLogs", [{"fromBlock": hex(lo), "toBlock": hex(hi), "address": addresses}])
-        count += len(logs)
+        logs = _decode_logs(await _get_logs_body(addresses, lo, hi), lo, hi)
+        count += len(logs or ())
     return count, time.perf_counter() - began
 
 

@@ -4,7 +4,10 @@ Channels: ``user:<uuid>`` (private to one user), ``project:<uuid>`` and ``public
 
 With Redis, each message goes to Redis pub/sub on ``events:<channel>`` (live listeners, any
 API replica) and is appended to the capped stream ``events:<channel>`` (``XADD MAXLEN ~``)
-so a websocket that reconnects can replay what it missed (``history``). On the embedded
+so a websocket that reconnects can replay what it missed (``history``). A pub/sub message is
+one JSON object, or, when several are published at once, a JSON array of up to
+``FRAME_SIZE`` of them in order (one PUBLISH per array: the indexer publishes a 20,000-event
+backlog in 20 frames); ``subscribe`` unpacks arrays. Stream entries are always one message each. On the embedded
 profile the same calls fan out in-process to ``subscribe`` queues and keep a bounded
 in-memory history.
 """
@@ -23,18 +26,13 @@ from partisipro.redis import get_redis
 STREAM_MAXLEN = 5000
 PREFIX = "events:"
 
-# ARGV: maxlen, the index of the first message worth keeping in the stream, the messages.
-# Messages older than the last ``maxlen`` of a batch would be trimmed from the stream at once,
-# so they are only published (a 20,000-event backlog writes 5,000 stream entries, not 20,000).
-_PUBLISH_SCRIPT = """
-local keep_from = tonumber(ARGV[2])
-for i = 3, #ARGV do
-  if i >= keep_from then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'data', ARGV[i])
-  end
-  redis.call('PUBLISH', KEYS[1], ARGV[i])
+FRAME_SIZE = 1000
+# KEYS[1]: the stream; ARGV: maxlen, then messages to append (one XADD each, no round trip each).
+_APPEND_SCRIPT = """
+for i = 2, #ARGV do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'data', ARGV[i])
 end
-return #ARGV - 2
+return #ARGV - 1
 """
 
 _subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
@@ -67,15 +65,28 @@ async def publish_encoded(messages: list[tuple[str, bytes]]) -> None:
     by_channel: dict[str, list[bytes]] = defaultdict(list)
     for channel, body in messages:
         by_channel[channel].append(body)
-    # One server-side script call per channel and chunk: XADD + PUBLISH for each message,
-    # in order, without a client round trip (or a parsed reply) per message.
-    script = redis.register_script(_PUBLISH_SCRIPT)
-    for channel, bodies in by_channel.items():
-        first_kept = len(bodies) - STREAM_MAXLEN  # index of the oldest message the stream keeps
-        for i in range(0, len(bodies), 1000):
-            chunk = bodies[i : i + 1000]
-            keep_from = 3 + max(0, first_kept - i)  # the ARGV position of that message in this call
-            await script(keys=[PREFIX + channel], args=[STREAM_MAXLEN, keep_from, *chunk])
+    # One round trip for the whole batch: per frame, the XADDs of the messages the stream keeps
+    # (one script call) and then one PUBLISH of the frame. Messages older than the last
+    # ``STREAM_MAXLEN`` of a batch would be trimmed from the stream at once, so they are only
+    # published (a 20,000-event backlog writes 5,000 stream entries, not 20,000).
+    append = redis.register_script(_APPEND_SCRIPT)
+    async with redis.pipeline(transaction=False) as pipe:
+        for channel, bodies in by_channel.items():
+            key = PREFIX + channel
+            first_kept = len(bodies) - STREAM_MAXLEN  # index of the oldest message the stream keeps
+            for i in range(0, len(bodies), FRAME_SIZE):
+                chunk = bodies[i : i + FRAME_SIZE]
+                kept = chunk[max(0, first_kept - i) :]
+                if kept:
+                    await append(keys=[key], args=[STREAM_MAXLEN, *kept], client=pipe)
+                pipe.publish(key, chunk[0] if len(chunk) == 1 else b"[" + b",".join(chunk) + b"]")
+        await pipe.execute()
+
+
+def unpack_frame(data: bytes | str) -> list[dict[str, Any]]:
+    """The messages of one pub/sub message (one JSON object, or an array of them)."""
+    decoded = json.loads(data)
+    return decoded if isinstance(decoded, list) else [decoded]
 
 
 def _publish_local(messages: list[tuple[str, dict[str, Any]]]) -> None:
@@ -125,9 +136,10 @@ async def subscribe(*channels: str) -> AsyncIterator[asyncio.Queue[dict[str, Any
     async def pump() -> None:
         async for message in pubsub.listen():
             if message.get("type") == "message":
-                if queue.full():
-                    queue.get_nowait()
-                queue.put_nowait(json.loads(message["data"]))
+                for payload in unpack_frame(message["data"]):
+                    if queue.full():
+                        queue.get_nowait()
+                    queue.put_nowait(payload)
 
     task = asyncio.create_task(pump())
     try:

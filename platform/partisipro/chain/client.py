@@ -4,6 +4,9 @@
 * ``rpc(method, params)``: a raw JSON-RPC call (no web3 result formatters: the indexer and
   the sender work on plain dicts and hex strings). Raises ``ChainUnavailable`` when the node
   does not answer and ``RpcError`` (with the revert ``data``) when it answers with an error.
+* ``rpc_body(method, params)`` and ``rpc_result(method, body)``: the same call in two steps,
+  the response body first and its JSON decoded later, when the caller chooses (the indexer
+  decodes a large ``eth_getLogs`` answer right after handing the database its next insert).
 * ``contract(name, address)``: a typed binding from ``contracts/build/<name>.json``.
 * ``encode_call(name, function, args)``: calldata for a function of an artifact.
 * ``decode_revert(data)``: a readable reason from revert data (``Error(string)``,
@@ -12,6 +15,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import json
 from functools import cache
 from typing import Any
 
@@ -28,6 +34,9 @@ NATIVE = "native"  # intent "contract" for a plain value transfer (no calldata)
 RPC_TIMEOUT_SECONDS = 15.0
 
 _clients: dict[str, AsyncWeb3] = {}
+# rpc_body's HTTP sessions, per URL, each bound to the event loop that opened it
+_sessions: dict[str, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
+_request_ids = itertools.count(1)
 
 
 class ChainUnavailable(RuntimeError):
@@ -71,6 +80,23 @@ async def close_clients() -> None:
         except Exception:  # noqa: S110 - best effort on shutdown
             pass
     _clients.clear()
+    loop = asyncio.get_running_loop()
+    for owner, session in list(_sessions.values()):
+        if owner is loop:
+            await session.close()
+    _sessions.clear()
+
+
+def _http_session(url: str) -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    cached = _sessions.get(url)
+    if cached is not None and cached[0] is loop and not cached[1].closed:
+        return cached[1]
+    session = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=RPC_TIMEOUT_SECONDS), headers={"Content-Type": "application/json"}
+    )
+    _sessions[url] = (loop, session)
+    return session
 
 
 async def rpc(method: str, params: list[Any] | None = None, *, url: str | None = None) -> Any:
@@ -85,6 +111,33 @@ async def rpc(method: str, params: list[Any] | None = None, *, url: str | None =
         if "HTTP" in type(exc).__name__ or "Timeout" in type(exc).__name__:
             raise ChainUnavailable(f"{method}: {exc}") from exc
         raise
+    if response.get("error"):
+        raise RpcError(method, dict(response["error"]))
+    return response.get("result")
+
+
+async def rpc_body(method: str, params: list[Any] | None = None, *, url: str | None = None) -> bytes:
+    """One JSON-RPC call's response body, not yet decoded (see ``rpc_result``)."""
+    url = url or rpc_url()
+    request = json.dumps({"jsonrpc": "2.0", "id": next(_request_ids), "method": method, "params": params or []})
+    try:
+        async with _http_session(url).post(url, data=request.encode()) as response:
+            body = await response.read()
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise ChainUnavailable(f"{method}: {type(exc).__name__}: {exc}") from exc
+    if response.status >= 400 and not body.lstrip().startswith(b"{"):
+        raise ChainUnavailable(f"{method}: HTTP {response.status}")
+    return body
+
+
+def rpc_result(method: str, body: bytes) -> Any:
+    """The ``result`` of a body from ``rpc_body``; ``RpcError`` when the node answered an error."""
+    try:
+        response = json.loads(body)
+    except ValueError as exc:
+        raise ChainUnavailable(f"{method}: the node's answer is not JSON: {body[:80]!r}") from exc
+    if not isinstance(response, dict):
+        raise ChainUnavailable(f"{method}: unexpected answer: {body[:80]!r}")
     if response.get("error"):
         raise RpcError(method, dict(response["error"]))
     return response.get("result")

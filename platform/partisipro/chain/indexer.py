@@ -13,8 +13,9 @@ Loop (``Indexer.run_once``):
    with them) and the checkpoint moves back. The next passes replay the new branch.
 3. **Range.** Logs of every watched contract from ``checkpoint + 1`` up to the confirmed head
    (``head - chain_confirmations``; on Arbitrum also at most the ``safe`` block), at most
-   ``batch_blocks`` blocks, one raw ``eth_getLogs``. A ``ProjectCreated`` cuts the range at
-   its block so the next pass already watches the new project's contracts.
+   ``batch_blocks`` blocks, read in up to ``FETCH_SLICES`` raw ``eth_getLogs`` calls (the next
+   in flight while one is inserted). A ``ProjectCreated`` cuts the range at its block so the
+   next pass already watches the new project's contracts.
 4. **Apply.** In one DB transaction: bulk-insert the events (unique ``(tx_hash, log_index)``),
    apply ERC-20 ``Transfer`` deltas to ``chain_token_balance`` (one upsert per
    (token, wallet)), register discovered contracts, run the domains' ``on_event`` handlers
@@ -48,7 +49,8 @@ import re
 import socket
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, cast
@@ -84,8 +86,14 @@ PROJECT_CONTRACTS = {
 }
 DISCOVERY = {("ProjectFactory", "ProjectCreated")}
 BLOCK_WINDOW = 1000  # block hashes kept behind the checkpoint for reorg detection
-FETCH_SLICES = 8  # a range is fetched in this many eth_getLogs calls, pipelined with the inserts
-FETCH_AHEAD = 2  # eth_getLogs calls in flight while a slice is decoded and inserted
+# A range is read in up to FETCH_SLICES eth_getLogs calls (whole blocks each; a range of at most
+# ONE_CALL_BLOCKS blocks, the indexer following the head, in one call), the next slice's call in
+# flight while one is decoded and inserted: the database starts on the first slice early and
+# no single answer holds up the event loop for long while it is decoded.
+FETCH_SLICES = 32
+ONE_CALL_BLOCKS = 4
+BUILD_ROWS = 250  # rows built between two looks at the insert in flight
+INSERT_ROWS = 2000  # at most this many rows in one INSERT statement
 
 
 # -- events given to handlers -----------------------------------------------------------------
@@ -158,6 +166,11 @@ class ChainLog:
             if self._args_json is None:
                 self._args_json = json.dumps(_storable(self.args), separators=(",", ":"))
         return self._args_json
+
+    @property
+    def plain_args(self) -> bool:
+        """``args_json`` holds only argument names, checked hex and digits: nothing to escape."""
+        return self._decoder is not None and self._decoder.fast
 
     @property
     def key(self) -> tuple[str, int]:
@@ -250,11 +263,18 @@ def _quoted(value: Any) -> str:
     return f'"{value}"'
 
 
-def _converters(kind: str) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
-    """(word -> Python value, value -> JSON text) for a one-word static type. Every text is
-    checked hex or digits, so neither JSON nor SQL quoting needs escaping."""
+@lru_cache(maxsize=65536)
+def _topic_address(topic: str) -> str:
+    """The checksummed address in an indexed topic (cached by the whole topic: no slicing)."""
+    return _checksum(topic[-40:])
+
+
+def _converters(kind: str, *, from_topic: bool) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
+    """(word -> Python value, value -> JSON text) for a one-word static type; the word is a whole
+    ``0x`` topic or 64 hex digits of data. Every text is checked hex or digits, so neither JSON
+    nor SQL quoting needs escaping."""
     if kind == "address":
-        return (lambda w: _checksum(w[-40:])), _quoted
+        return (_topic_address if from_topic else lambda w: _checksum(w[-40:])), _quoted
     if kind == "bool":
         return (lambda w: int(w, 16) != 0), (lambda v: "true" if v else "false")
     if kind.startswith("uint"):
@@ -262,6 +282,8 @@ def _converters(kind: str) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
     if kind.startswith("int"):
         return _signed, _quoted
     size = int(kind[5:]) * 2  # bytesN
+    if from_topic:
+        return (lambda w: _hex(w[: 2 + size])), _quoted
     return (lambda w: _hex("0x" + w[:size])), _quoted
 
 
@@ -287,6 +309,11 @@ class EventDecoder:
     fast: bool = field(init=False)  # every argument is one static word: decode by slicing
 
     _plan: list[tuple[str, bool, int, Callable[[str], Any], Callable[[Any], str]]] = field(init=False)
+    # Static events without bool arguments: the JSON is this template % the values (ints print
+    # as digits, addresses and bytes as checked hex, each in quotes).
+    _template: str | None = field(init=False)
+    _names: tuple[str, ...] = field(init=False)
+    _getters: tuple[tuple[bool, int, Callable[[str], Any]], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         names = [self.kind, self.name, *(n for n, _, _ in self.inputs)]
@@ -303,17 +330,27 @@ class EventDecoder:
                 word_i += 1
             position = topic_i if indexed else word_i - 1
             if self.fast:
-                self._plan.append((name, indexed, position, *_converters(kind)))
+                self._plan.append((name, indexed, position, *_converters(kind, from_topic=indexed)))
+        self._names = tuple(name for name, *_ in self._plan)
+        self._getters = tuple((indexed, position, to_value) for _, indexed, position, to_value, _ in self._plan)
+        plain = self.fast and not any(kind == "bool" for _, kind, _ in self.inputs)
+        self._template = "{" + ",".join(f'"{n}":"%s"' for n in self._names) + "}" if plain else None
 
     def decode_with_json(self, topics: list[str], data: str) -> tuple[dict[str, Any], str]:
         """The arguments and their JSON (ints as strings); static events without json.dumps."""
         if not self.fast:
             args = self.decode(topics, data)
             return args, json.dumps(_storable(args), separators=(",", ":"))
+        if self._template is not None:
+            values = [
+                to_value(topics[position] if indexed else data[2 + position * 64 : 66 + position * 64])
+                for indexed, position, to_value in self._getters
+            ]
+            return dict(zip(self._names, values, strict=True)), self._template % tuple(values)
         out: dict[str, Any] = {}
         parts: list[str] = []
         for name, indexed, position, to_value, to_json in self._plan:
-            word = topics[position][2:] if indexed else data[2 + position * 64 : 66 + position * 64]
+            word = topics[position] if indexed else data[2 + position * 64 : 66 + position * 64]
             value = to_value(word)
             out[name] = value
             parts.append(f'"{name}":{to_json(value)}')
@@ -396,6 +433,21 @@ def settle_heap() -> None:
     a time, measured with ``benchmarks.indexer``)."""
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a range is applied. A backlog range allocates a few
+    hundred thousand short-lived, acyclic objects (decoded logs, rows, messages) that reference
+    counting frees; the collections they would trigger walk them all again for nothing."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def confirmations_default() -> int:
@@ -483,7 +535,8 @@ class Indexer:
         if start > target:
             return 0
         end = min(target, start + self.batch_blocks - 1)
-        return await self._index_range(start, end)
+        with _gc_paused():
+            return await self._index_range(start, end)
 
     async def release(self) -> None:
         async with open_session() as session:
@@ -650,51 +703,63 @@ class Indexer:
         return {address.lower(): kind for address, kind in rows.all()}
 
     async def _fetch(self, addresses: list[str], start: int, end: int) -> list[dict[str, Any]]:
-        try:
-            return await client.rpc(
-                "eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}]
-            )
-        except RpcError as exc:
-            if end > start and (
-                "range" in exc.message.lower() or "limit" in exc.message.lower() or "too many" in exc.message.lower()
-            ):
-                middle = (start + end) // 2
-                return [*await self._fetch(addresses, start, middle), *await self._fetch(addresses, middle + 1, end)]
-            raise
+        """Logs of blocks ``start..end``, halving the range while the node says it is too large."""
+        body = await _get_logs_body(addresses, start, end)
+        logs = _decode_logs(body, start, end)
+        if logs is None:
+            middle = (start + end) // 2
+            return [*await self._fetch(addresses, start, middle), *await self._fetch(addresses, middle + 1, end)]
+        return logs
 
     def _parse(self, raw_logs: list[dict[str, Any]], watched: dict[str, str]) -> list[ChainLog]:
         table = decoders()
+        contracts: dict[str, tuple[str | None, str]] = {}  # address as the node wrote it -> kind, checksum
+        numbers: dict[str, int] = {}  # hex block number -> int (thousands of logs share a block)
         parsed: list[ChainLog] = []
+        previous = (-1, -1)
+        ordered = True
         for item in raw_logs:
             if item.get("removed"):
                 continue
-            address = item["address"].lower()
-            kind = watched.get(address)
-            topics = item.get("topics") or []
+            raw_address = item["address"]
+            known = contracts.get(raw_address)
+            if known is None:
+                lower = raw_address.lower()
+                kind = watched.get(lower)
+                known = contracts[raw_address] = (kind, _checksum(lower[2:]) if kind else "")
+            kind, address = known
+            topics = item.get("topics")
             if kind is None or not topics:
                 continue
             decoder = table.get((kind, topics[0]))
             if decoder is None:
                 continue  # an event of no known ABI (e.g. from a library) is not applied
+            raw_number = item["blockNumber"]
+            number = numbers.get(raw_number)
+            if number is None:
+                number = numbers[raw_number] = int(raw_number, 16)
+            log_index = int(item["logIndex"], 16)
+            if ordered and (number, log_index) < previous:
+                ordered = False
+            previous = (number, log_index)
             stamp = item.get("blockTimestamp")
             parsed.append(
                 ChainLog(
                     kind,
                     decoder.name,
                     None,  # decoded when first used (while the previous chunk is being inserted)
-                    _checksum(address[2:]),
-                    int(item["blockNumber"], 16),
+                    address,
+                    number,
                     item["blockHash"],
                     int(stamp, 16) if stamp else None,
                     item["transactionHash"],
-                    int(item["logIndex"], 16),
+                    log_index,
                     decoder=decoder,
                     topics=topics,
                     data=item.get("data") or "0x",
                 )
             )
-        keys = [(e.block_number, e.log_index) for e in parsed]
-        if keys != sorted(keys):
+        if not ordered:
             parsed.sort(key=lambda e: (e.block_number, e.log_index))
         return parsed
 
@@ -706,7 +771,6 @@ class Indexer:
         if not watched:
             return 0  # nothing to read yet: keep the checkpoint where contracts will start
         addresses = sorted(watched)
-        slices = _slices(start, end, FETCH_SLICES)
         parsed: list[ChainLog] = []
         outbox: list[tuple[str, dict[str, Any]]] = []
         async with open_session() as session:
@@ -714,13 +778,18 @@ class Indexer:
             if state.checkpoint != start - 1:
                 return 0  # someone else moved it (a rollback or another leader): start over
             writer = _EventWriter(session, public=self.publish)
-            fetches = deque(asyncio.create_task(self._fetch(addresses, *r)) for r in slices[:FETCH_AHEAD])
+            # Bodies only: each is decoded here, at a moment when the database has rows to insert.
+            slicer = _Slicer(start, end)
+            fetch = slicer.fetch(addresses)
             end_block_read = asyncio.create_task(client.get_block(end))  # its hash closes the range
             try:
-                for i in range(len(slices)):
-                    raw_logs = await fetches.popleft()
-                    if i + FETCH_AHEAD < len(slices):
-                        fetches.append(asyncio.create_task(self._fetch(addresses, *slices[i + FETCH_AHEAD])))
+                while fetch is not None:
+                    lo, hi, task = fetch
+                    body = await task
+                    raw_logs = _decode_logs(body, lo, hi)
+                    if raw_logs is None:  # the node refused the slice as too large: halve it
+                        raw_logs = await self._fetch(addresses, lo, hi)
+                    fetch = slicer.fetch(addresses)
                     chunk = self._parse(raw_logs, watched)
                     # Stop after a block that adds contracts: the rest is read again with them.
                     cut = next((e.block_number for e in chunk if (e.contract_kind, e.event_name) in DISCOVERY), None)
@@ -736,11 +805,12 @@ class Indexer:
             except BaseException:
                 end_block_read.cancel()
                 await asyncio.gather(end_block_read, return_exceptions=True)
+                await writer.abandon()
                 raise
             finally:
-                for fetch in fetches:  # slices past a cut
-                    fetch.cancel()
-                await asyncio.gather(*fetches, return_exceptions=True)
+                if fetch is not None:  # the slice past a cut
+                    fetch[2].cancel()
+                    await asyncio.gather(fetch[2], return_exceptions=True)
             end_block = await end_block_read
             if end_block is not None and to_int(end_block["number"]) != end:  # the range was cut
                 end_block = await client.get_block(end)
@@ -748,10 +818,11 @@ class Indexer:
                 raise LeaseLost("the chain got shorter under the indexer; the next pass checks for a reorg")
             hashes = {e.block_number: e.block_hash for e in parsed}
             hashes[end] = end_block["hash"]
-            await self._assign_ids(session, parsed)
-            await _upsert_balances(session, writer.deltas)
-            await self._discover(session, parsed)
-            for event in parsed:
+            await self._assign_ids(session, writer.handled)
+            if not writer.balances_written:
+                await _upsert_balances(session, writer.deltas)
+            await self._discover(session, writer.handled)
+            for event in writer.handled:
                 for handler in _handlers.get((event.contract_kind, event.event_name), ()):
                     await handler(session, event)
                 if event._outbox:
@@ -841,6 +912,21 @@ class Indexer:
         await session.execute(delete(ChainBlock).where(ChainBlock.number < end - BLOCK_WINDOW))
 
 
+async def _get_logs_body(addresses: list[str], start: int, end: int) -> bytes:
+    return await client.rpc_body("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}])
+
+
+def _decode_logs(body: bytes, start: int, end: int) -> list[dict[str, Any]] | None:
+    """The logs in an ``eth_getLogs`` body; None when the node refused the range as too large."""
+    try:
+        return cast(list[dict[str, Any]], client.rpc_result("eth_getLogs", body) or [])
+    except RpcError as exc:
+        message = exc.message.lower()
+        if end > start and ("range" in message or "limit" in message or "too many" in message):
+            return None
+        raise
+
+
 class LeaseLost(RuntimeError):
     """Another indexer holds the lease: this one must not write."""
 
@@ -867,20 +953,32 @@ def _hex(value: str) -> str:
 class _EventWriter:
     """Inserts ``chain_event`` rows in the session's transaction.
 
-    On MySQL/MariaDB (the hot path) each chunk is one multi-row INSERT built with the driver's
-    own escaping (hex fields are checked to be hex, kind and event names are identifiers
-    checked when the decoders are built, the JSON arguments of events with dynamic types go
-    through ``escape_string``; the others are only identifiers, checked hex and digits) and
-    sent straight through the driver, without per-row SQLAlchemy type processing; the next
-    chunk is decoded and built while the server inserts the previous one.
+    On MySQL/MariaDB (the hot path) the rows are built as SQL text in units of ``BUILD_ROWS``
+    (hex fields are checked to be hex, kind and event names are identifiers checked when the
+    decoders are built, the JSON arguments of events with dynamic types go through the
+    driver's ``escape_string``; the others are only identifiers, checked hex and digits) and
+    sent straight through the driver, without per-row SQLAlchemy type processing. One INSERT
+    is in flight at a time; the moment it completes, everything built meanwhile goes out as
+    the next one (up to ``INSERT_ROWS`` rows), so the server never waits while Python decodes
+    and builds, and the statements grow when Python is ahead.
     """
 
     def __init__(self, session: AsyncSession, *, public: bool = True) -> None:
         self.session = session
         self.mysql = _dialect(session) in {"mysql", "mariadb"}
         self.now = utcnow()
-        self.pending: asyncio.Task[Any] | None = None
+        self.stamp = self.now.replace(tzinfo=None).isoformat(sep=" ")
         self.driver: Any = None
+        self.ready: deque[tuple[int, str]] = deque()  # (rows, VALUES text) built, not sent yet
+        self.ready_rows = 0
+        self.checked: set[str] = set()  # block hashes and addresses already checked to be hex
+        self.progress = asyncio.Event()  # set whenever an INSERT completes
+        self.unsummarised: list[ChainLog] = []
+        self.after: deque[str] = deque()  # statements that follow the last INSERT
+        self.balances_written = False
+        self.handled: list[ChainLog] = []  # events with handlers or that add contracts
+        self.pending: asyncio.Task[None] | None = None
+        self.error: BaseException | None = None
         # Worked out while the server inserts: the Transfer deltas per (token, wallet) and the
         # encoded real-time messages (published once the transaction commits).
         self.deltas: dict[tuple[str, str], int] = defaultdict(int)
@@ -912,40 +1010,115 @@ class _EventWriter:
         if self.driver is None:
             connection = await self.session.connection()
             self.driver = (await connection.get_raw_connection()).driver_connection
-        for chunk in _chunks(events, 1000):
-            sql = _insert_sql(self.driver, chunk, self.now)
-            if self.pending is not None:
-                await self.pending
-            self.pending = asyncio.create_task(_execute(self.driver, sql))
-            await asyncio.sleep(0)  # let it write the statement before the next chunk's CPU work
-            self._summarise(chunk)  # while the server inserts it
+        escape = self.driver.escape_string
+        for unit in _chunks(events, BUILD_ROWS):
+            self.ready.append((len(unit), _values_sql(unit, self.stamp, escape, self.checked)))
+            self.ready_rows += len(unit)
+            self._send()
+            await asyncio.sleep(0)  # the loop hears of a finished insert (and sends the next)
+            while self.ready_rows >= 2 * INSERT_ROWS and self.error is None:
+                # Two whole statements wait behind the one in flight: building more now would
+                # only take the CPU from the server (on a small machine they share the cores).
+                self.progress.clear()
+                await self.progress.wait()
+        self.unsummarised.extend(events)  # worked out in finish(), while the server catches up
+        self._raise()
 
     def _summarise(self, events: list[ChainLog]) -> None:
         _balance_deltas(events, 1, self.deltas)
         if self.encode_public:
             self.public.extend([("public", _public_body(e)) for e in events])
+        if _handlers or DISCOVERY:
+            interesting = _handlers.keys() | DISCOVERY
+            self.handled.extend([e for e in events if (e.contract_kind, e.event_name) in interesting])
+
+    def _send(self) -> None:
+        """Start the next INSERT with what is ready (or, once every row is in, the next of the
+        statements queued by ``finish``), unless one is in flight."""
+        if self.pending is not None or self.error is not None:
+            return
+        if not self.ready:
+            if self.after:
+                self.pending = asyncio.create_task(_execute(self.driver, self.after.popleft()))
+                self.pending.add_done_callback(self._sent)
+            return
+        parts: list[str] = []
+        rows = 0
+        while self.ready and (not parts or rows + self.ready[0][0] <= INSERT_ROWS):
+            count, values = self.ready.popleft()
+            parts.append(values)
+            rows += count
+        self.ready_rows -= rows
+        self.pending = asyncio.create_task(_execute(self.driver, _INSERT_HEAD + ",".join(parts)))
+        self.pending.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self.pending = None
+        self.progress.set()
+        if task.cancelled():
+            self.error = self.error or asyncio.CancelledError()
+        elif task.exception() is not None:
+            self.error = self.error or task.exception()
+        else:
+            self._send()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
 
     async def finish(self) -> None:
+        """Send what is left and wait until the server has every row; on MySQL the balance
+        upserts are worked out meanwhile and follow the last INSERT (``balances_written``)."""
+        self._send()
+        for unit in _chunks(self.unsummarised, BUILD_ROWS * 4):
+            self._summarise(unit)
+            await asyncio.sleep(0)
+        self.unsummarised.clear()
+        if self.mysql and self.driver is not None:
+            self.after.extend(_balance_statements(self.deltas))
+            self.balances_written = True
+        while self.pending is not None:
+            await asyncio.wait([self.pending])
+            await asyncio.sleep(0)  # the done callback sends the next statement
+            self._raise()
+            self._send()
+        self._raise()
+
+    async def abandon(self) -> None:
+        """The range failed: send nothing more and let the statement in flight end before the
+        session rolls back (one connection: its reply must be read first)."""
+        self.ready.clear()
+        self.after.clear()
+        self.ready_rows = 0
+        self.error = self.error or RuntimeError("the range was abandoned")
+        self.progress.set()
         if self.pending is not None:
-            pending, self.pending = self.pending, None
-            await pending
+            await asyncio.wait([self.pending])
 
 
-def _insert_sql(driver: Any, chunk: list[ChainLog], now: dt.datetime) -> str:
-    escape = driver.escape_string
-    stamp = now.replace(tzinfo=None).isoformat(sep=" ")
-    head = (
-        "INSERT INTO chain_event (block_number, block_hash, block_timestamp, tx_hash, log_index, address, "
-        "contract_kind, event_name, args, indexed_at) VALUES "
-    )
-    values = ",".join(
-        f"({e.block_number},'{_hex(e.block_hash)}',"
-        f"{'NULL' if e.block_timestamp is None else e.block_timestamp},'{_hex(e.tx_hash)}',{e.log_index},"
-        f"'{_hex(e.address)}','{e.contract_kind}','{e.event_name}',"
-        f"'{e.args_json if e._decoder is not None and e._decoder.fast else escape(e.args_json)}','{stamp}')"
-        for e in chunk
-    )
-    return head + values
+_INSERT_HEAD = (
+    "INSERT INTO chain_event (block_number, block_hash, block_timestamp, tx_hash, log_index, address, "
+    "contract_kind, event_name, args, indexed_at) VALUES "
+)
+
+
+def _values_sql(chunk: list[ChainLog], stamp: str, escape: Callable[[str], str], checked: set[str]) -> str:
+    """The VALUES tuples of ``chunk`` for ``_INSERT_HEAD``. Every hex field is checked to be hex
+    (block hashes and addresses once each: ``checked`` remembers them)."""
+    rows = []
+    for e in chunk:
+        block_hash, address = e.block_hash, e.address
+        if block_hash not in checked:
+            checked.add(_hex(block_hash))
+        if address not in checked:
+            checked.add(_hex(address))
+        args = e.args_json if e.plain_args else escape(e.args_json)
+        stamp_sql = "NULL" if e.block_timestamp is None else e.block_timestamp
+        rows.append(
+            f"({e.block_number},'{block_hash}',{stamp_sql},'{_hex(e.tx_hash)}',{e.log_index},"
+            f"'{address}','{e.contract_kind}','{e.event_name}','{args}','{stamp}')"
+        )
+    return ",".join(rows)
 
 
 async def _execute(driver: Any, sql: str) -> None:
@@ -956,10 +1129,28 @@ async def _execute(driver: Any, sql: str) -> None:
         await cursor.close()
 
 
-def _slices(start: int, end: int, parts: int) -> list[tuple[int, int]]:
-    blocks = end - start + 1
-    size = max(1, -(-blocks // parts))
-    return [(lo, min(end, lo + size - 1)) for lo in range(start, end + 1, size)]
+class _Slicer:
+    """The block slices of one range, read one ahead."""
+
+    def __init__(self, start: int, end: int) -> None:
+        blocks = end - start + 1
+        self.next, self.end = start, end
+        self.size = blocks if blocks <= ONE_CALL_BLOCKS else -(-blocks // FETCH_SLICES)
+
+    def take(self) -> tuple[int, int] | None:
+        """The next slice's first and last block (None when the range is done)."""
+        if self.next > self.end:
+            return None
+        lo, hi = self.next, min(self.end, self.next + self.size - 1)
+        self.next = hi + 1
+        return lo, hi
+
+    def fetch(self, addresses: list[str]) -> tuple[int, int, asyncio.Task[bytes]] | None:
+        """Start reading the next slice (None when the range is done)."""
+        taken = self.take()
+        if taken is None:
+            return None
+        return *taken, asyncio.create_task(_get_logs_body(addresses, *taken))
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -1000,17 +1191,25 @@ _UPSERT_HEAD = "INSERT INTO chain_token_balance (token, wallet, balance) VALUES 
 _UPSERT_TAIL = " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)"
 
 
+def _balance_statements(deltas: dict[tuple[str, str], int]) -> list[str]:
+    """MySQL upserts of the non-zero deltas: one multi-row statement per 2,000 holders, built
+    from checked addresses and integers."""
+    rows = [(t, w, d) for (t, w), d in deltas.items() if d]
+    return [
+        _UPSERT_HEAD + ",".join(f"('{_address(t)}','{_address(w)}',{d})" for t, w, d in chunk) + _UPSERT_TAIL
+        for chunk in _chunks(rows, 2000)
+    ]
+
+
 async def _upsert_balances(session: AsyncSession, deltas: dict[tuple[str, str], int]) -> None:
     rows = [(t, w, d) for (t, w), d in deltas.items() if d]
     if not rows:
         return
     if _dialect(session) in {"mysql", "mariadb"}:
-        # One multi-row statement per 2,000 holders, built from checked addresses and integers.
         connection = await session.connection()
         driver = (await connection.get_raw_connection()).driver_connection
-        for chunk in _chunks(rows, 2000):
-            values = ",".join(f"('{_address(t)}','{_address(w)}',{d})" for t, w, d in chunk)
-            await _execute(driver, _UPSERT_HEAD + values + _UPSERT_TAIL)
+        for statement in _balance_statements(deltas):
+            await _execute(driver, statement)
         return
     table = cast(Table, TokenBalance.__table__)
     lite = sqlite_insert(table)
