@@ -801,7 +801,17 @@ class Indexer:
                     parsed.extend(chunk)
                     if cut is not None:
                         break
-                await writer.finish()
+                await writer.complete()
+                end_block = await end_block_read
+                if end_block is not None and to_int(end_block["number"]) != end:  # the range was cut
+                    end_block = await client.get_block(end)
+                if end_block is None:
+                    raise LeaseLost("the chain got shorter under the indexer; the next pass checks for a reorg")
+                hashes = {**writer.block_hashes, end: end_block["hash"]}
+                blocks_written = writer.mysql and writer.driver is not None
+                if blocks_written:
+                    writer.queue(_block_statements(hashes, end))
+                await writer.drain()
             except BaseException:
                 end_block_read.cancel()
                 await asyncio.gather(end_block_read, return_exceptions=True)
@@ -811,13 +821,6 @@ class Indexer:
                 if fetch is not None:  # the slice past a cut
                     fetch[2].cancel()
                     await asyncio.gather(fetch[2], return_exceptions=True)
-            end_block = await end_block_read
-            if end_block is not None and to_int(end_block["number"]) != end:  # the range was cut
-                end_block = await client.get_block(end)
-            if end_block is None:
-                raise LeaseLost("the chain got shorter under the indexer; the next pass checks for a reorg")
-            hashes = {e.block_number: e.block_hash for e in parsed}
-            hashes[end] = end_block["hash"]
             await self._assign_ids(session, writer.handled)
             if not writer.balances_written:
                 await _upsert_balances(session, writer.deltas)
@@ -827,7 +830,8 @@ class Indexer:
                     await handler(session, event)
                 if event._outbox:
                     outbox.extend(event._outbox)
-            await self._remember_blocks(session, hashes, end)
+            if not blocks_written:
+                await self._remember_blocks(session, hashes, end)
             state.checkpoint = end
             state.head = self.head
             state.updated_at = utcnow()
@@ -977,6 +981,7 @@ class _EventWriter:
         self.after: deque[str] = deque()  # statements that follow the last INSERT
         self.balances_written = False
         self.handled: list[ChainLog] = []  # events with handlers or that add contracts
+        self.block_hashes: dict[int, str] = {}  # of the blocks with events
         self.pending: asyncio.Task[None] | None = None
         self.error: BaseException | None = None
         # Worked out while the server inserts: the Transfer deltas per (token, wallet) and the
@@ -1026,6 +1031,7 @@ class _EventWriter:
 
     def _summarise(self, events: list[ChainLog]) -> None:
         _balance_deltas(events, 1, self.deltas)
+        self.block_hashes.update({e.block_number: e.block_hash for e in events})
         if self.encode_public:
             self.public.extend([("public", _public_body(e)) for e in events])
         if _handlers or DISCOVERY:
@@ -1066,17 +1072,27 @@ class _EventWriter:
         if self.error is not None:
             raise self.error
 
-    async def finish(self) -> None:
-        """Send what is left and wait until the server has every row; on MySQL the balance
-        upserts are worked out meanwhile and follow the last INSERT (``balances_written``)."""
+    async def complete(self) -> None:
+        """Every row is added: send what is left and work out the balances, real-time bodies and
+        handled events while the server inserts; on MySQL the balance upserts are queued behind
+        the last INSERT (``balances_written``)."""
         self._send()
         for unit in _chunks(self.unsummarised, BUILD_ROWS * 4):
             self._summarise(unit)
             await asyncio.sleep(0)
         self.unsummarised.clear()
         if self.mysql and self.driver is not None:
-            self.after.extend(_balance_statements(self.deltas))
+            self.queue(_balance_statements(self.deltas))
             self.balances_written = True
+
+    def queue(self, statements: list[str]) -> None:
+        """Statements to run after every INSERT (MySQL), in order."""
+        self.after.extend(statements)
+        self._send()
+
+    async def drain(self) -> None:
+        """Wait until the server has run every row and queued statement."""
+        self._send()
         while self.pending is not None:
             await asyncio.wait([self.pending])
             await asyncio.sleep(0)  # the done callback sends the next statement
@@ -1189,6 +1205,18 @@ async def _apply_balances(session: AsyncSession, events: list[ChainLog], *, sign
 
 _UPSERT_HEAD = "INSERT INTO chain_token_balance (token, wallet, balance) VALUES "
 _UPSERT_TAIL = " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)"
+
+
+_BLOCKS_HEAD = "INSERT INTO chain_block (number, hash) VALUES "
+_BLOCKS_TAIL = " ON DUPLICATE KEY UPDATE hash = VALUES(hash)"
+_BLOCKS_PRUNE = "DELETE FROM chain_block WHERE number < "
+
+
+def _block_statements(hashes: dict[int, str], end: int) -> list[str]:
+    """MySQL: remember these block hashes (a block read again after a rollback is replaced) and
+    forget those older than the reorg window; built from integers and checked hex."""
+    values = ",".join(f"({int(number)},'{_hex(block_hash)}')" for number, block_hash in hashes.items())
+    return [_BLOCKS_HEAD + values + _BLOCKS_TAIL, _BLOCKS_PRUNE + str(int(end) - BLOCK_WINDOW)]
 
 
 def _balance_statements(deltas: dict[tuple[str, str], int]) -> list[str]:
