@@ -94,6 +94,7 @@ FETCH_SLICES = 32
 ONE_CALL_BLOCKS = 4
 BUILD_ROWS = 250  # rows built between two looks at the insert in flight
 INSERT_ROWS = 2000  # at most this many rows in one INSERT statement
+AHEAD_ROWS = 2 * INSERT_ROWS  # built rows waiting behind the INSERT in flight before building pauses
 
 
 # -- events given to handlers -----------------------------------------------------------------
@@ -1021,7 +1022,7 @@ class _EventWriter:
             self.ready_rows += len(unit)
             self._send()
             await asyncio.sleep(0)  # the loop hears of a finished insert (and sends the next)
-            while self.ready_rows >= 2 * INSERT_ROWS and self.error is None:
+            while self.ready_rows >= AHEAD_ROWS and self.error is None:
                 # Two whole statements wait behind the one in flight: building more now would
                 # only take the CPU from the server (on a small machine they share the cores).
                 self.progress.clear()
