@@ -95,7 +95,7 @@ def _backlog(node: Any, token: str, events: int) -> None:
 
 
 async def _raw_rate(start: int, end: int, batch_blocks: int) -> tuple[int, float]:
-    from partisipro.chain.indexer import _decode_logs, _get_logs_body
+    from partisipro.chain.indexer import fetch_logs
     from partisipro.chain.models import WatchedContract
     from partisipro.db import open_session
 
@@ -105,8 +105,7 @@ async def _raw_rate(start: int, end: int, batch_blocks: int) -> tuple[int, float
     began = time.perf_counter()
     for lo in range(start, end + 1, batch_blocks):
         hi = min(end, lo + batch_blocks - 1)
-        logs = _decode_logs(await _get_logs_body(addresses, lo, hi), lo, hi)
-        count += len(logs or ())
+        count += len(await fetch_logs(addresses, lo, hi))
     return count, time.perf_counter() - began
 
 

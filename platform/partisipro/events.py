@@ -5,10 +5,10 @@ Channels: ``user:<uuid>`` (private to one user), ``project:<uuid>`` and ``public
 With Redis, each message goes to Redis pub/sub on ``events:<channel>`` (live listeners, any
 API replica) and is appended to the capped stream ``events:<channel>`` (``XADD MAXLEN ~``)
 so a websocket that reconnects can replay what it missed (``history``). A pub/sub message is
-one JSON object, or, when several are published at once, a JSON array of up to
-``FRAME_SIZE`` of them in order (one PUBLISH per array: the indexer publishes a 20,000-event
-backlog in 20 frames); ``subscribe`` unpacks arrays. Stream entries are always one message each. On the embedded
-profile the same calls fan out in-process to ``subscribe`` queues and keep a bounded
+one JSON object, or, when several are published at once, a JSON array of up to ``FRAME_SIZE``
+of them in order (one PUBLISH per array: the indexer publishes a 20,000-event backlog in 20
+frames); ``subscribe`` unpacks arrays. Stream entries are always one message each. On the
+embedded profile the same calls fan out in-process to ``subscribe`` queues and keep a bounded
 in-memory history.
 """
 

@@ -703,15 +703,6 @@ class Indexer:
         )
         return {address.lower(): kind for address, kind in rows.all()}
 
-    async def _fetch(self, addresses: list[str], start: int, end: int) -> list[dict[str, Any]]:
-        """Logs of blocks ``start..end``, halving the range while the node says it is too large."""
-        body = await _get_logs_body(addresses, start, end)
-        logs = _decode_logs(body, start, end)
-        if logs is None:
-            middle = (start + end) // 2
-            return [*await self._fetch(addresses, start, middle), *await self._fetch(addresses, middle + 1, end)]
-        return logs
-
     def _parse(self, raw_logs: list[dict[str, Any]], watched: dict[str, str]) -> list[ChainLog]:
         table = decoders()
         contracts: dict[str, tuple[str | None, str]] = {}  # address as the node wrote it -> kind, checksum
@@ -788,8 +779,8 @@ class Indexer:
                     lo, hi, task = fetch
                     body = await task
                     raw_logs = _decode_logs(body, lo, hi)
-                    if raw_logs is None:  # the node refused the slice as too large: halve it
-                        raw_logs = await self._fetch(addresses, lo, hi)
+                    if raw_logs is None:  # the node refused the slice as too large
+                        raw_logs = await _fetch_halves(addresses, lo, hi)
                     fetch = slicer.fetch(addresses)
                     chunk = self._parse(raw_logs, watched)
                     # Stop after a block that adds contracts: the rest is read again with them.
@@ -809,8 +800,7 @@ class Indexer:
                 if end_block is None:
                     raise LeaseLost("the chain got shorter under the indexer; the next pass checks for a reorg")
                 hashes = {**writer.block_hashes, end: end_block["hash"]}
-                blocks_written = writer.mysql and writer.driver is not None
-                if blocks_written:
+                if writer.mysql:
                     writer.queue(_block_statements(hashes, end))
                 await writer.drain()
             except BaseException:
@@ -823,7 +813,7 @@ class Indexer:
                     fetch[2].cancel()
                     await asyncio.gather(fetch[2], return_exceptions=True)
             await self._assign_ids(session, writer.handled)
-            if not writer.balances_written:
+            if not writer.mysql:  # on MySQL the writer ran them behind the inserts
                 await _upsert_balances(session, writer.deltas)
             await self._discover(session, writer.handled)
             for event in writer.handled:
@@ -831,7 +821,7 @@ class Indexer:
                     await handler(session, event)
                 if event._outbox:
                     outbox.extend(event._outbox)
-            if not blocks_written:
+            if not writer.mysql:
                 await self._remember_blocks(session, hashes, end)
             state.checkpoint = end
             state.head = self.head
@@ -932,6 +922,17 @@ def _decode_logs(body: bytes, start: int, end: int) -> list[dict[str, Any]] | No
         raise
 
 
+async def fetch_logs(addresses: list[str], start: int, end: int) -> list[dict[str, Any]]:
+    """Logs of blocks ``start..end``, halving the range while the node says it is too large."""
+    logs = _decode_logs(await _get_logs_body(addresses, start, end), start, end)
+    return await _fetch_halves(addresses, start, end) if logs is None else logs
+
+
+async def _fetch_halves(addresses: list[str], start: int, end: int) -> list[dict[str, Any]]:
+    middle = (start + end) // 2
+    return [*await fetch_logs(addresses, start, middle), *await fetch_logs(addresses, middle + 1, end)]
+
+
 class LeaseLost(RuntimeError):
     """Another indexer holds the lease: this one must not write."""
 
@@ -980,7 +981,6 @@ class _EventWriter:
         self.progress = asyncio.Event()  # set whenever an INSERT completes
         self.unsummarised: list[ChainLog] = []
         self.after: deque[str] = deque()  # statements that follow the last INSERT
-        self.balances_written = False
         self.handled: list[ChainLog] = []  # events with handlers or that add contracts
         self.block_hashes: dict[int, str] = {}  # of the blocks with events
         self.pending: asyncio.Task[None] | None = None
@@ -1013,9 +1013,7 @@ class _EventWriter:
             ]
             await self.session.execute(insert(ChainEvent), rows)
             return
-        if self.driver is None:
-            connection = await self.session.connection()
-            self.driver = (await connection.get_raw_connection()).driver_connection
+        await self._connect()
         escape = self.driver.escape_string
         for unit in _chunks(events, BUILD_ROWS):
             self.ready.append((len(unit), _values_sql(unit, self.stamp, escape, self.checked)))
@@ -1027,21 +1025,25 @@ class _EventWriter:
                 # only take the CPU from the server (on a small machine they share the cores).
                 self.progress.clear()
                 await self.progress.wait()
-        self.unsummarised.extend(events)  # worked out in finish(), while the server catches up
+        self.unsummarised.extend(events)  # worked out in complete(), while the server catches up
         self._raise()
+
+    async def _connect(self) -> None:
+        if self.driver is None:
+            connection = await self.session.connection()
+            self.driver = (await connection.get_raw_connection()).driver_connection
 
     def _summarise(self, events: list[ChainLog]) -> None:
         _balance_deltas(events, 1, self.deltas)
         self.block_hashes.update({e.block_number: e.block_hash for e in events})
         if self.encode_public:
             self.public.extend([("public", _public_body(e)) for e in events])
-        if _handlers or DISCOVERY:
-            interesting = _handlers.keys() | DISCOVERY
-            self.handled.extend([e for e in events if (e.contract_kind, e.event_name) in interesting])
+        interesting = _handlers.keys() | DISCOVERY
+        self.handled.extend([e for e in events if (e.contract_kind, e.event_name) in interesting])
 
     def _send(self) -> None:
         """Start the next INSERT with what is ready (or, once every row is in, the next of the
-        statements queued by ``finish``), unless one is in flight."""
+        statements queued behind them), unless one is in flight."""
         if self.pending is not None or self.error is not None:
             return
         if not self.ready:
@@ -1076,15 +1078,15 @@ class _EventWriter:
     async def complete(self) -> None:
         """Every row is added: send what is left and work out the balances, real-time bodies and
         handled events while the server inserts; on MySQL the balance upserts are queued behind
-        the last INSERT (``balances_written``)."""
+        the last INSERT."""
         self._send()
         for unit in _chunks(self.unsummarised, BUILD_ROWS * 4):
             self._summarise(unit)
             await asyncio.sleep(0)
         self.unsummarised.clear()
-        if self.mysql and self.driver is not None:
+        if self.mysql:
+            await self._connect()
             self.queue(_balance_statements(self.deltas))
-            self.balances_written = True
 
     def queue(self, statements: list[str]) -> None:
         """Statements to run after every INSERT (MySQL), in order."""
